@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace EfficientNet.Batch.Hosting;
+
+/// <summary>Serilog for every process of the system, configured from the "Serilog" section.</summary>
+public static class LoggingExtensions
+{
+    /// <summary>
+    /// Console logging (human-readable, or compact JSON when Logging:Json is true), to stderr so that command
+    /// output on stdout stays clean, with secrets redacted from every message and property.
+    /// </summary>
+    public static IHostApplicationBuilder AddBatchLogging(this IHostApplicationBuilder builder, LogEventLevel defaultLevel = LogEventLevel.Information)
+    {
+        var json = builder.Configuration.GetValue("Logging:Json", false);
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.MinimumLevel.Is(defaultLevel)
+                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
+                .ReadFrom.Configuration(builder.Configuration)
+                .Enrich.FromLogContext()
+                .Enrich.With<SecretRedactingEnricher>();
+            if (json)
+            {
+                logger.WriteTo.Console(new CompactJsonFormatter(), standardErrorFromLevel: LogEventLevel.Verbose);
+            }
+            else
+            {
+                logger.WriteTo.Console(
+                    outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
+                    standardErrorFromLevel: LogEventLevel.Verbose);
+            }
+        });
+        return builder;
+    }
+}
