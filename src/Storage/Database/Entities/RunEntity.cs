@@ -1,0 +1,22 @@
+using EfficientNet.Batch.Storage.Runs;
+
+namespace EfficientNet.Batch.Storage.Database.Entities;
+
+/// <summary>One pass of a model over a source.</summary>
+public sealed class RunEntity
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    public required string Kind { get; set; }
+    public long ModelId { get; set; }
+    public required string Source { get; set; }
+    public RunStatus Status { get; set; }
+    public string? StatusReason { get; set; }
+    public int TopK { get; set; }
+    public bool StoreEmbeddings { get; set; }
+    public double ErrorBudget { get; set; }
+    public int ShardSize { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+}

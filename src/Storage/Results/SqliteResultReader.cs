@@ -1,0 +1,58 @@
+using System.Runtime.CompilerServices;
+using EfficientNet.Batch.Storage.Database.Conversions;
+using EfficientNet.Batch.Storage.Database.Sqlite;
+
+namespace EfficientNet.Batch.Storage.Results;
+
+/// <summary>
+/// Streams a run's results from SQLite with one data reader, ordered by key (SQLite sorts, spilling to its temp
+/// files; this process holds one row at a time). Only images with a result are exported: images of shards that
+/// have not completed (pending, running, or skipped after a cancel) have neither a prediction nor a failure and
+/// are left out; <see cref="Runs.IRunStore.GetProgressAsync"/> says how many. When an image has both (a
+/// re-published shard that succeeded the second time), the prediction wins.
+/// </summary>
+public sealed class SqliteResultReader : IResultReader
+{
+    // ORDER BY key uses SQLite's BINARY collation: UTF-8 byte order, the same on every machine.
+    private const string Query =
+        """
+        SELECT i.key, 1, p.top_indices, p.top_probabilities, NULL, NULL
+        FROM predictions p JOIN images i ON i.id = p.image_id
+        WHERE p.run_id = $run
+        UNION ALL
+        SELECT i.key, 0, NULL, NULL, f.stage, f.reason
+        FROM failures f JOIN images i ON i.id = f.image_id
+        WHERE f.run_id = $run
+          AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = f.run_id AND p.image_id = f.image_id)
+        ORDER BY 1
+        """;
+
+    private readonly SqliteDatabase database;
+
+    public SqliteResultReader(SqliteDatabase database)
+    {
+        this.database = database;
+    }
+
+    public async IAsyncEnumerable<ExportRow> ReadAsync(Guid runId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = Query;
+        command.Parameters.AddWithValue("$run", SqliteValues.Uuid(runId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var key = reader.GetString(0);
+            yield return reader.GetInt32(1) == 1
+                ? new ExportRow(
+                    key,
+                    Ok: true,
+                    ArrayBlob.FromBytes<int>(reader.GetFieldValue<byte[]>(2)),
+                    ArrayBlob.FromBytes<float>(reader.GetFieldValue<byte[]>(3)),
+                    FailureStage: null,
+                    FailureReason: null)
+                : new ExportRow(key, Ok: false, [], [], reader.GetString(4), reader.GetString(5));
+        }
+    }
+}

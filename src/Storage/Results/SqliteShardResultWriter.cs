@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Text;
+using EfficientNet.Batch.Results;
+using EfficientNet.Batch.Storage.Database.Conversions;
+using EfficientNet.Batch.Storage.Database.Sqlite;
+using EfficientNet.Batch.Storage.Runs;
+using Microsoft.Data.Sqlite;
+
+namespace EfficientNet.Batch.Storage.Results;
+
+/// <summary>
+/// Writes a shard's results in one SQLite transaction with prepared statements (~38k rows/s measured, against
+/// 12-15k for EF Core's SaveChanges: docs ENVIRONMENT "Measured throughput"). Each row is
+/// INSERT ... ON CONFLICT (run_id, image_id) DO NOTHING, and the shard's counts are read back from the tables,
+/// so a redelivered shard writes nothing twice and still reports the right counts.
+/// </summary>
+public sealed class SqliteShardResultWriter : IShardResultWriter
+{
+    private readonly SqliteDatabase database;
+    private readonly TimeProvider time;
+
+    public SqliteShardResultWriter(SqliteDatabase database, TimeProvider time)
+    {
+        this.database = database;
+        this.time = time;
+    }
+
+    public async Task WriteAsync(ShardResult result, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentException.ThrowIfNullOrWhiteSpace(result.WorkerId);
+        cancellationToken.ThrowIfCancellationRequested();
+        var now = time.GetUtcNow().UtcDateTime;
+        var runId = SqliteValues.Uuid(result.RunId);
+
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+
+        var shardImages = ReadShardImageIds(connection, transaction, runId, result.ShardId)
+            ?? throw new ShardNotFoundException(result.RunId, result.ShardId);
+        EnsureImagesBelongToShard(result, shardImages);
+
+        InsertPredictions(connection, transaction, runId, result.Predictions, now);
+        InsertFailures(connection, transaction, runId, result.Failures, now);
+        var (ok, failed) = CountRowsOfImages(connection, transaction, runId, shardImages);
+        MarkCompleted(connection, transaction, runId, result, ok, failed, now);
+
+        cancellationToken.ThrowIfCancellationRequested();
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static long[]? ReadShardImageIds(SqliteConnection connection, SqliteTransaction transaction, string runId, long shardId)
+    {
+        using var command = Command(connection, transaction, "SELECT image_ids FROM shards WHERE run_id = $run AND shard_id = $shard");
+        command.Parameters.AddWithValue("$run", runId);
+        command.Parameters.AddWithValue("$shard", shardId);
+        return command.ExecuteScalar() is byte[] blob ? ArrayBlob.FromBytes<long>(blob) : null;
+    }
+
+    private static void EnsureImagesBelongToShard(ShardResult result, long[] shardImages)
+    {
+        var members = shardImages.ToHashSet();
+        var strangers = result.Predictions.Select(p => p.ImageId)
+            .Concat(result.Failures.Select(f => f.ImageId))
+            .Where(id => !members.Contains(id))
+            .Take(5)
+            .ToList();
+        if (strangers.Count > 0)
+        {
+            throw new ArgumentException(
+                $"results for images that are not in shard {result.ShardId} of run {result.RunId}: {string.Join(", ", strangers)}",
+                nameof(result));
+        }
+    }
+
+    private static void InsertPredictions(
+        SqliteConnection connection, SqliteTransaction transaction, string runId, IReadOnlyList<ImagePrediction> predictions, DateTime now)
+    {
+        if (predictions.Count == 0)
+        {
+            return;
+        }
+
+        using var insert = Command(
+            connection,
+            transaction,
+            """
+            INSERT INTO predictions (run_id, image_id, top_indices, top_probabilities, embedding, created_at)
+            VALUES ($run, $image, $indices, $probabilities, $embedding, $created)
+            ON CONFLICT (run_id, image_id) DO NOTHING
+            """);
+        insert.Parameters.Add("$run", SqliteType.Text).Value = runId;
+        insert.Parameters.Add("$created", SqliteType.Text).Value = now;
+        var image = insert.Parameters.Add("$image", SqliteType.Integer);
+        var indices = insert.Parameters.Add("$indices", SqliteType.Blob);
+        var probabilities = insert.Parameters.Add("$probabilities", SqliteType.Blob);
+        var embedding = insert.Parameters.Add("$embedding", SqliteType.Blob);
+        insert.Prepare();
+
+        foreach (var prediction in predictions)
+        {
+            var (topIndices, topProbabilities) = TopLabels.Descending(prediction);
+            image.Value = prediction.ImageId;
+            indices.Value = ArrayBlob.ToBytes<int>(topIndices);
+            probabilities.Value = ArrayBlob.ToBytes<float>(topProbabilities);
+            embedding.Value = prediction.Embedding is null ? DBNull.Value : ArrayBlob.ToBytes<float>(prediction.Embedding);
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    private static void InsertFailures(
+        SqliteConnection connection, SqliteTransaction transaction, string runId, IReadOnlyList<ImageFailure> failures, DateTime now)
+    {
+        if (failures.Count == 0)
+        {
+            return;
+        }
+
+        using var insert = Command(
+            connection,
+            transaction,
+            """
+            INSERT INTO failures (run_id, image_id, stage, reason, created_at)
+            VALUES ($run, $image, $stage, $reason, $created)
+            ON CONFLICT (run_id, image_id) DO NOTHING
+            """);
+        insert.Parameters.Add("$run", SqliteType.Text).Value = runId;
+        insert.Parameters.Add("$created", SqliteType.Text).Value = now;
+        var image = insert.Parameters.Add("$image", SqliteType.Integer);
+        var stage = insert.Parameters.Add("$stage", SqliteType.Text);
+        var reason = insert.Parameters.Add("$reason", SqliteType.Text);
+        insert.Prepare();
+
+        foreach (var failure in failures)
+        {
+            image.Value = failure.ImageId;
+            stage.Value = failure.Stage;
+            reason.Value = failure.Reason;
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Rows now in the tables for the shard's images; a failure counts only when no prediction exists.</summary>
+    private static (int Ok, int Failed) CountRowsOfImages(
+        SqliteConnection connection, SqliteTransaction transaction, string runId, long[] shardImages)
+    {
+        using var command = Command(
+            connection,
+            transaction,
+            """
+            SELECT
+              (SELECT COUNT(*) FROM predictions p
+                WHERE p.run_id = $run AND p.image_id IN (SELECT value FROM json_each($images))),
+              (SELECT COUNT(*) FROM failures f
+                WHERE f.run_id = $run AND f.image_id IN (SELECT value FROM json_each($images))
+                  AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = f.run_id AND p.image_id = f.image_id))
+            """);
+        command.Parameters.AddWithValue("$run", runId);
+        command.Parameters.AddWithValue("$images", JsonArray(shardImages));
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt32(0), reader.GetInt32(1));
+    }
+
+    private static void MarkCompleted(
+        SqliteConnection connection, SqliteTransaction transaction, string runId, ShardResult result, int ok, int failed, DateTime now)
+    {
+        using var command = Command(
+            connection,
+            transaction,
+            """
+            UPDATE shards
+            SET status = $completed, worker_id = $worker, completed_at = $now, ok_count = $ok, failed_count = $failed
+            WHERE run_id = $run AND shard_id = $shard
+            """);
+        command.Parameters.AddWithValue("$completed", EnumText.Of(ShardStatus.Completed));
+        command.Parameters.AddWithValue("$worker", result.WorkerId);
+        command.Parameters.Add("$now", SqliteType.Text).Value = now;
+        command.Parameters.AddWithValue("$ok", ok);
+        command.Parameters.AddWithValue("$failed", failed);
+        command.Parameters.AddWithValue("$run", runId);
+        command.Parameters.AddWithValue("$shard", result.ShardId);
+        command.ExecuteNonQuery();
+    }
+
+    private static string JsonArray(long[] values)
+    {
+        var json = new StringBuilder(values.Length * 8).Append('[');
+        for (var i = 0; i < values.Length; i++)
+        {
+            json.Append(i == 0 ? "" : ",").Append(values[i].ToString(CultureInfo.InvariantCulture));
+        }
+
+        return json.Append(']').ToString();
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+}

@@ -1,0 +1,12 @@
+namespace EfficientNet.Batch.Storage.Runs;
+
+/// <summary>What the scheduler knows when it starts planning a run.</summary>
+public sealed record NewRun(
+    string Name,
+    string Kind,
+    long ModelId,
+    string Source,
+    int TopK,
+    bool StoreEmbeddings,
+    double ErrorBudget,
+    int ShardSize);

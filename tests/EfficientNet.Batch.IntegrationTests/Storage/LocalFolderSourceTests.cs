@@ -1,0 +1,146 @@
+using EfficientNet.Batch.Storage.Sources;
+
+namespace EfficientNet.Batch.IntegrationTests.Storage;
+
+public sealed class LocalFolderSourceTests : IDisposable
+{
+    private readonly TempDirectory folder = new("enb-source");
+
+    public void Dispose() => folder.Dispose();
+
+    [Fact]
+    public async Task Keys_come_out_depth_first_in_ordinal_order_per_folder()
+    {
+        Touch("b.jpg", "a.jpg", "sub/z.png", "sub/deeper/y.jpg", "sub/a.webp", "a-b/c.gif", "B.JPG");
+
+        var keys = await KeysAsync(folder.Path);
+
+        Assert.Equal(["B.JPG", "a-b/c.gif", "a.jpg", "b.jpg", "sub/a.webp", "sub/deeper/y.jpg", "sub/z.png"], keys);
+        Assert.Equal(keys, await KeysAsync(folder.Path));
+    }
+
+    [Fact]
+    public async Task Unicode_and_spaces_in_names_are_listed_as_they_are()
+    {
+        Touch("été à Paris/photo 1.jpg", "日本/猫.png", "with  two spaces.jpeg");
+
+        var keys = await KeysAsync(folder.Path);
+
+        Assert.Equal(["with  two spaces.jpeg", "été à Paris/photo 1.jpg", "日本/猫.png"], keys);
+    }
+
+    [Fact]
+    public async Task Hidden_files_and_folders_are_skipped()
+    {
+        Touch(".hidden.jpg", ".thumbnails/a.jpg", "visible/.DS_Store", "visible/b.jpg");
+
+        Assert.Equal(["visible/b.jpg"], await KeysAsync(folder.Path));
+    }
+
+    [Fact]
+    public async Task Only_files_with_image_extensions_are_listed_whatever_their_case()
+    {
+        Touch("a.JPG", "b.Jpeg", "c.png", "d.tiff", "e.HEIC", "f.avif", "g.txt", "h.json", "i", "j.jpg.part", "k.svg", "l.bmp");
+
+        Assert.Equal(["a.JPG", "b.Jpeg", "c.png", "d.tiff", "e.HEIC", "f.avif"], await KeysAsync(folder.Path));
+    }
+
+    [Fact]
+    public async Task Empty_folders_yield_nothing()
+    {
+        Directory.CreateDirectory(folder.File("empty/also-empty"));
+
+        Assert.Empty(await KeysAsync(folder.Path));
+    }
+
+    [Fact]
+    public async Task Symbolic_links_to_folders_are_not_followed()
+    {
+        Touch("real/a.jpg");
+        Directory.CreateSymbolicLink(folder.File("loop"), folder.Path);
+
+        Assert.Equal(["real/a.jpg"], await KeysAsync(folder.Path));
+    }
+
+    [Fact]
+    public void The_location_is_the_full_path_of_the_folder()
+    {
+        Assert.Equal(folder.Path, new LocalFolderSource(folder.Path + "/./").Location.TrimEnd('/'));
+    }
+
+    [Fact]
+    public void A_missing_root_folder_is_refused_naming_it()
+    {
+        var missing = folder.File("nope");
+
+        var error = Assert.Throws<DirectoryNotFoundException>(() => new LocalFolderSource(missing));
+
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Listing_stops_when_cancelled()
+    {
+        Touch("a.jpg", "b.jpg");
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in new LocalFolderSource(folder.Path).EnumerateKeysAsync(cancel.Token))
+            {
+            }
+        });
+    }
+
+    [Fact]
+    public async Task The_factory_lists_a_local_folder()
+    {
+        Touch("a.jpg");
+
+        var source = ImageSourceFactory.Create(folder.Path);
+
+        Assert.Equal(["a.jpg"], await KeysAsync(source.Location));
+    }
+
+    [Theory]
+    [InlineData("az://account/container/prefix", "az:// sources need distributed mode (not yet supported)")]
+    [InlineData("ftp://host/images", "unknown image location scheme 'ftp://'")]
+    public void The_factory_refuses_sources_it_cannot_list_yet(string location, string reason)
+    {
+        var error = Assert.Throws<NotSupportedException>(() => ImageSourceFactory.Create(location));
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_factory_refuses_a_file_as_a_source()
+    {
+        Touch("list.txt");
+
+        var error = Assert.Throws<NotSupportedException>(() => ImageSourceFactory.Create(folder.File("list.txt")));
+
+        Assert.Contains("manifest sources are not yet supported", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<List<string>> KeysAsync(string root)
+    {
+        var keys = new List<string>();
+        await foreach (var key in new LocalFolderSource(root).EnumerateKeysAsync(CancellationToken.None))
+        {
+            keys.Add(key);
+        }
+
+        return keys;
+    }
+
+    private void Touch(params string[] keys)
+    {
+        foreach (var key in keys)
+        {
+            var path = folder.File(key);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, [0xFF, 0xD8]);
+        }
+    }
+}

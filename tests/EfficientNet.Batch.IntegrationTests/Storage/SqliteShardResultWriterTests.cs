@@ -1,0 +1,161 @@
+using EfficientNet.Batch.Results;
+using EfficientNet.Batch.Storage.Runs;
+using Microsoft.EntityFrameworkCore;
+
+namespace EfficientNet.Batch.IntegrationTests.Storage;
+
+public sealed class SqliteShardResultWriterTests : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private EmbeddedDatabase database = null!;
+
+    public async Task InitializeAsync() => database = await EmbeddedDatabase.CreateAsync();
+
+    public async Task DisposeAsync() => await database.DisposeAsync();
+
+    [Fact]
+    public async Task A_shard_result_is_stored_and_the_shard_completed_with_its_counts()
+    {
+        var run = await database.StartRunAsync();
+        var shard = await database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg");
+
+        await database.Writer.WriteAsync(ResultOf(run, shard, failedImages: 1), None);
+
+        await using var context = database.Context();
+        var stored = await context.Shards.SingleAsync();
+        Assert.Equal(ShardStatus.Completed, stored.Status);
+        Assert.Equal(2, stored.OkCount);
+        Assert.Equal(1, stored.FailedCount);
+        Assert.Equal("worker-1", stored.WorkerId);
+        Assert.NotNull(stored.CompletedAt);
+        Assert.Equal(2, await context.Predictions.CountAsync());
+        Assert.Equal(1, await context.Failures.CountAsync());
+    }
+
+    [Fact]
+    public async Task Redelivered_shard_writes_no_duplicate_rows()
+    {
+        var run = await database.StartRunAsync();
+        var shard = await database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg", "d.jpg");
+        var result = ResultOf(run, shard, failedImages: 1);
+
+        await database.Writer.WriteAsync(result, None);
+        await database.Writer.WriteAsync(result, None);
+
+        await using var context = database.Context();
+        Assert.Equal(3, await context.Predictions.CountAsync());
+        Assert.Equal(1, await context.Failures.CountAsync());
+        var stored = await context.Shards.SingleAsync();
+        Assert.Equal(ShardStatus.Completed, stored.Status);
+        Assert.Equal((3, 1), (stored.OkCount, stored.FailedCount));
+    }
+
+    [Fact]
+    public async Task Shard_counts_are_the_rows_in_the_database_not_the_rows_of_the_message()
+    {
+        var run = await database.StartRunAsync();
+        var shard = await database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg");
+        await database.Writer.WriteAsync(ResultOf(run, shard, failedImages: 0), None);
+
+        // A late redelivery that only carries part of the shard must not shrink the counts.
+        var partial = new ShardResult(run.Id, shard.ShardId, [EmbeddedDatabase.Prediction(shard.Items[0].ImageId)], [], "worker-2");
+        await database.Writer.WriteAsync(partial, None);
+
+        await using var context = database.Context();
+        var stored = await context.Shards.SingleAsync();
+        Assert.Equal((3, 0), (stored.OkCount, stored.FailedCount));
+        Assert.Equal("worker-2", stored.WorkerId);
+    }
+
+    [Fact]
+    public async Task A_prediction_and_its_embedding_read_back_exactly()
+    {
+        var run = await database.StartRunAsync();
+        var shard = await database.AddShardAsync(run, "a.jpg");
+        var prediction = EmbeddedDatabase.Prediction(shard.Items[0].ImageId, top: 0.75f, embeddingLength: 1280);
+        var before = DateTime.UtcNow;
+
+        await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [prediction], [], "w"), None);
+
+        await using var context = database.Context();
+        var stored = await context.Predictions.SingleAsync();
+        Assert.Equal(run.Id, stored.RunId);
+        Assert.Equal(prediction.TopIndices, stored.TopIndices);
+        Assert.Equal(prediction.TopProbabilities, stored.TopProbabilities);
+        Assert.Equal(prediction.Embedding, stored.Embedding);
+        Assert.Equal(DateTimeKind.Utc, stored.CreatedAt.Kind);
+        Assert.InRange(stored.CreatedAt, before.AddSeconds(-1), DateTime.UtcNow.AddSeconds(1));
+    }
+
+    [Fact]
+    public async Task A_prediction_without_embedding_stores_null()
+    {
+        var run = await database.StartRunAsync();
+        var shard = await database.AddShardAsync(run, "a.jpg");
+
+        await database.Writer.WriteAsync(
+            new ShardResult(run.Id, shard.ShardId, [EmbeddedDatabase.Prediction(shard.Items[0].ImageId)], [], "w"), None);
+
+        Assert.Equal(DBNull.Value, await database.ScalarAsync("SELECT embedding FROM predictions"));
+    }
+
+    [Fact]
+    public async Task Labels_are_stored_with_probabilities_descending()
+    {
+        var run = await database.StartRunAsync();
+        var shard = await database.AddShardAsync(run, "a.jpg");
+        var unordered = new ImagePrediction(shard.Items[0].ImageId, [4, 9, 2], [0.1f, 0.7f, 0.2f], null);
+
+        await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [unordered], [], "w"), None);
+
+        await using var context = database.Context();
+        var stored = await context.Predictions.SingleAsync();
+        Assert.Equal([9, 2, 4], stored.TopIndices);
+        Assert.Equal([0.7f, 0.2f, 0.1f], stored.TopProbabilities);
+    }
+
+    [Fact]
+    public async Task Results_for_images_outside_the_shard_are_refused_and_nothing_is_written()
+    {
+        var run = await database.StartRunAsync();
+        var shard = await database.AddShardAsync(run, "a.jpg");
+        var other = await database.AddShardAsync(run, "b.jpg");
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => database.Writer.WriteAsync(
+            new ShardResult(run.Id, shard.ShardId, [EmbeddedDatabase.Prediction(other.Items[0].ImageId)], [], "w"), None));
+
+        Assert.Contains(other.Items[0].ImageId.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
+        Assert.Equal(0L, await database.ScalarAsync("SELECT COUNT(*) FROM predictions"));
+        Assert.Equal("pending", await database.ScalarAsync("SELECT status FROM shards WHERE shard_id = 1"));
+    }
+
+    [Fact]
+    public async Task Mismatched_label_and_probability_counts_are_refused()
+    {
+        var run = await database.StartRunAsync();
+        var shard = await database.AddShardAsync(run, "a.jpg");
+        var broken = new ImagePrediction(shard.Items[0].ImageId, [1, 2], [0.5f], null);
+
+        await Assert.ThrowsAsync<ArgumentException>(() =>
+            database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [broken], [], "w"), None));
+    }
+
+    [Fact]
+    public async Task Writing_an_unknown_shard_fails_naming_it()
+    {
+        var run = await database.StartRunAsync();
+
+        var error = await Assert.ThrowsAsync<ShardNotFoundException>(() =>
+            database.Writer.WriteAsync(new ShardResult(run.Id, 42, [], [], "w"), None));
+        Assert.Contains("shard 42", error.Message, StringComparison.Ordinal);
+    }
+
+    private static ShardResult ResultOf(RunInfo run, PlannedShard shard, int failedImages)
+    {
+        var failed = shard.Items.Take(failedImages)
+            .Select(i => new ImageFailure(i.ImageId, FailureStage.Decode, "not an image: the file starts with '<html'"))
+            .ToList();
+        var ok = shard.Items.Skip(failedImages).Select(i => EmbeddedDatabase.Prediction(i.ImageId)).ToList();
+        return new ShardResult(run.Id, shard.ShardId, ok, failed, "worker-1");
+    }
+}

@@ -1,0 +1,48 @@
+using EfficientNet.Batch.Storage.Database.Entities;
+using EfficientNet.Batch.Storage.Database.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+namespace EfficientNet.Batch.UnitTests.Storage;
+
+/// <summary>The SQLite model, built without opening a connection.</summary>
+public sealed class SqliteModelTests : IDisposable
+{
+    private readonly SqliteBatchDbContext context = new SqliteDesignTimeContextFactory().CreateDbContext([]);
+
+    public void Dispose() => context.Dispose();
+
+    [Theory]
+    [InlineData(typeof(PredictionEntity), nameof(PredictionEntity.TopIndices))]
+    [InlineData(typeof(PredictionEntity), nameof(PredictionEntity.TopProbabilities))]
+    [InlineData(typeof(PredictionEntity), nameof(PredictionEntity.Embedding))]
+    [InlineData(typeof(ShardEntity), nameof(ShardEntity.ImageIds))]
+    public void Arrays_are_blob_columns_on_sqlite(Type entity, string property)
+    {
+        var mapped = context.Model.FindEntityType(entity)!.FindProperty(property)!;
+
+        Assert.Equal("BLOB", mapped.GetColumnType());
+        Assert.NotNull(mapped.GetValueConverter());
+    }
+
+    [Fact]
+    public void Tables_and_columns_are_snake_case()
+    {
+        var names = context.Model.GetEntityTypes()
+            .SelectMany(e => e.GetProperties().Select(p => p.GetColumnName(StoreObjectIdentifier.Table(e.GetTableName()!))))
+            .Concat(context.Model.GetEntityTypes().Select(e => e.GetTableName()))
+            .ToList();
+
+        Assert.All(names, name => Assert.Matches("^[a-z0-9_]+$", name));
+        Assert.Contains("status_reason", names);
+        Assert.Contains("top_probabilities", names);
+    }
+
+    [Fact]
+    public void The_sqlite_migrations_match_the_model()
+    {
+        Assert.False(
+            context.Database.HasPendingModelChanges(),
+            "the model changed: run dotnet ef migrations add <Name> --project src/Storage --context SqliteBatchDbContext --output-dir Migrations/Sqlite");
+    }
+}
