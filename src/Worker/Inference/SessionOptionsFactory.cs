@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EfficientNet.Batch.Worker.Inference;
+
+/// <summary>Builds ONNX Runtime session options: CUDA when asked and available, CPU otherwise.</summary>
+internal static class SessionOptionsFactory
+{
+    private static readonly Lazy<OrtEnv> Environment = new(() =>
+    {
+        // ORT's default logger prints a multi-line native error when the CUDA provider library does not load; we
+        // report that outcome ourselves in one line, so the environment logs only fatal errors.
+        var options = new EnvironmentCreationOptions { logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, logId = "efficientnet-batch" };
+        return OrtEnv.CreateInstanceWithOptions(ref options);
+    });
+
+    public static SessionOptions Create(InferenceOptions options, ILogger logger, out string provider)
+    {
+        _ = Environment.Value;
+        if (options.ExecutionProvider != ExecutionProviderPreference.Cpu)
+        {
+            var cuda = CreateBase(options);
+            try
+            {
+                cuda.AppendExecutionProvider_CUDA(options.DeviceId);
+                provider = $"CUDA:{options.DeviceId}";
+                return cuda;
+            }
+            // GetAvailableProviders() lists CUDA even without a GPU (ENVIRONMENT.md): only loading the provider tells.
+            // Without CUDA 13/cuDNN 9 this throws OnnxRuntimeException ("Failed to load shared library"); the
+            // CPU-only native package throws EntryPointNotFoundException.
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+            {
+                cuda.Dispose();
+                if (options.ExecutionProvider == ExecutionProviderPreference.Cuda)
+                {
+                    throw new InvalidOperationException(
+                        $"Inference:ExecutionProvider is Cuda but the CUDA provider did not load: {FirstLine(e.Message)}", e);
+                }
+
+                logger.LogInformation("CUDA execution provider unavailable ({Reason}); running on CPU", FirstLine(e.Message));
+            }
+        }
+
+        provider = "CPU";
+        return CreateBase(options);
+    }
+
+    private static SessionOptions CreateBase(InferenceOptions options) => new()
+    {
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        IntraOpNumThreads = options.EffectiveIntraOpThreads,
+        InterOpNumThreads = 1,
+        LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+    };
+
+    private static string FirstLine(string message)
+    {
+        var end = message.IndexOf('\n', StringComparison.Ordinal);
+        return (end < 0 ? message : message[..end]).Trim();
+    }
+}
