@@ -1,0 +1,60 @@
+using System.CommandLine;
+using EfficientNet.Batch.Models;
+using EfficientNet.Batch.Scheduler.Cli;
+using EfficientNet.Batch.Scheduler.Embedded;
+using EfficientNet.Batch.Scheduler.Export;
+
+namespace EfficientNet.Batch.Scheduler.Commands;
+
+/// <summary><c>export</c>: writes one row per image of a run to JSONL or CSV, streamed.</summary>
+public sealed class ExportCommand
+{
+    private readonly CliConsole _console;
+    private readonly Option<string> _database = CommonOptions.Database();
+    private readonly Option<string> _run = CommonOptions.Run();
+    private readonly Option<string> _format = new("--format") { Description = "jsonl or csv.", DefaultValueFactory = _ => "jsonl" };
+    private readonly Option<string> _out = new("--out") { Description = "Output file ('-' for stdout).", Required = true };
+
+    public ExportCommand(CliConsole console)
+    {
+        _console = console;
+        _format.AcceptOnlyFromAmong("jsonl", "csv");
+        Command = new Command("export", "Export a run's results, one row per image.") { _database, _run, _format, _out };
+        Command.SetAction((parse, ct) => RunAsync(parse, ct));
+    }
+
+    public Command Command { get; }
+
+    private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        await using var storage = await StorageScope.OpenAsync(parse.GetValue(_database)!, cancellationToken);
+        var runName = parse.GetValue(_run)!;
+        var run = await storage.Runs.FindRunAsync(runName, cancellationToken)
+            ?? throw new CliException($"no run matches '{runName}' (see 'runs')");
+        var model = await storage.Runs.GetModelAsync(run.ModelId, cancellationToken);
+        var labels = model?.Labels;
+        if (labels is null)
+        {
+            _console.WriteWarning($"model {run.ModelName} has no labels; exporting class indices as labels");
+        }
+
+        IResultExporter exporter = parse.GetValue(_format) == "csv" ? new CsvResultExporter(run.TopK) : new JsonlResultExporter();
+        var outPath = parse.GetValue(_out)!;
+        long count;
+        if (outPath == "-")
+        {
+            await using var stdout = Console.OpenStandardOutput();
+            count = await exporter.WriteAsync(storage.Results.ReadAsync(run.Id, cancellationToken), labels, stdout, cancellationToken);
+        }
+        else
+        {
+            var fullPath = Path.GetFullPath(outPath);
+            Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+            await using var file = File.Create(fullPath);
+            count = await exporter.WriteAsync(storage.Results.ReadAsync(run.Id, cancellationToken), labels, file, cancellationToken);
+            _console.Error.WriteLine($"exported {count} rows of run {run.Name} to {fullPath}");
+        }
+
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,24 @@
+using EfficientNet.Batch.Contracts;
+using EfficientNet.Batch.Hosting;
+using EfficientNet.Batch.Storage.Runs;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace EfficientNet.Batch.Scheduler.Faults;
+
+/// <summary>
+/// A shard whose processing failed after every retry (not a bad image: those are failures rows) stops its run:
+/// the run is marked failed with the reason, and its remaining shards are skipped.
+/// </summary>
+public sealed class ShardFaultConsumer(IRunStore runs, ILogger<ShardFaultConsumer> logger) : IConsumer<Fault<ProcessShard>>
+{
+    public async Task Consume(ConsumeContext<Fault<ProcessShard>> context)
+    {
+        var shard = context.Message.Message;
+        var exception = context.Message.Exceptions.FirstOrDefault();
+        var reason = SecretRedactor.Redact($"shard {shard.ShardId} failed: {exception?.Message ?? "unknown error"}");
+        logger.LogError("Run {RunId} stopped: {Reason}", shard.RunId, reason);
+        await runs.SetRunStatusAsync(shard.RunId, RunStatus.Failed, reason, context.CancellationToken);
+        await runs.SkipRemainingShardsAsync(shard.RunId, context.CancellationToken);
+    }
+}

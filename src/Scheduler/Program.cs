@@ -1,0 +1,3 @@
+using EfficientNet.Batch.Scheduler.Cli;
+
+return await CliApplication.RunAsync(args, CliConsole.System);
