@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit tests (no I/O) and integration tests (real files, SQLite, ONNX Runtime, libvips).
+# Runs the whole test suite: unit tests (no I/O), integration tests (files, SQLite, ONNX Runtime, libvips, and the
+# real RabbitMQ, PostgreSQL and Azurite of scripts/services.sh), and the chart's deploy tests.
+# Installs and starts the services first when their settings are not already in the environment; they keep running
+# afterwards (scripts/services.sh down stops them).
 # Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category=Faults]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if [[ -z "${ConnectionStrings__Postgres:-}" || -z "${ConnectionStrings__RabbitMq:-}" || -z "${ConnectionStrings__Blob:-}" ]]; then
+  scripts/services.sh install
+  scripts/services.sh up
+  eval "$(scripts/services.sh env)"
+fi
 
 dotnet build EfficientNet.Batch.sln -c Release --nologo -v quiet
 dotnet test EfficientNet.Batch.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@"

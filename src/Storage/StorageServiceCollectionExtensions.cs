@@ -1,14 +1,25 @@
+using EfficientNet.Batch.Storage.Database.Postgres;
 using EfficientNet.Batch.Storage.Database.Sqlite;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
 
 namespace EfficientNet.Batch.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
+    /// <summary>
+    /// Distributed mode when <paramref name="postgresConnectionString"/> is set (ConnectionStrings__Postgres),
+    /// else embedded mode on the SQLite file at <paramref name="sqlitePath"/>.
+    /// </summary>
+    public static IServiceCollection AddBatchStorage(this IServiceCollection services, string? postgresConnectionString, string sqlitePath) =>
+        string.IsNullOrWhiteSpace(postgresConnectionString)
+            ? services.AddEmbeddedStorage(sqlitePath)
+            : services.AddPostgresStorage(postgresConnectionString);
+
     /// <summary>
     /// Embedded mode: run state and results in one SQLite file (created, with its folder, by
     /// <see cref="IRunStore.MigrateAsync"/>). Registers <see cref="IRunStore"/>, <see cref="IShardResultWriter"/> and
@@ -30,6 +41,34 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IRunStore, SqliteRunStore>();
         services.AddSingleton<IShardResultWriter, SqliteShardResultWriter>();
         services.AddSingleton<IResultReader, SqliteResultReader>();
+        return services;
+    }
+
+    /// <summary>
+    /// Distributed mode: run state and results in PostgreSQL (schema by <see cref="IRunStore.MigrateAsync"/>). The same
+    /// three singletons as <see cref="AddEmbeddedStorage"/>, over one <see cref="NpgsqlDataSource"/> (one connection
+    /// pool) shared by EF Core and the raw COPY writer. Nothing connects until first use. Log
+    /// <see cref="PostgresConnectionString.Describe"/>, never the connection string: it holds the password.
+    /// </summary>
+    public static IServiceCollection AddPostgresStorage(this IServiceCollection services, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new ArgumentException(
+                $"the PostgreSQL connection string is empty: set {PostgresConnectionString.EnvironmentVariable}", nameof(connectionString));
+        }
+
+        var parsed = PostgresConnectionString.Parse(connectionString);
+        services.AddSingleton(_ => NpgsqlDataSource.Create(parsed));
+        services.TryAddSingleton(TimeProvider.System);
+
+        // No EnableRetryOnFailure: callers retry whole operations (see PostgresShardResultWriter).
+        services.AddPooledDbContextFactory<PostgresBatchDbContext>(
+            (provider, options) => options.UseNpgsql(provider.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton<IRunStore, PostgresRunStore>();
+        services.AddSingleton<IShardResultWriter, PostgresShardResultWriter>();
+        services.AddSingleton<IResultReader, PostgresResultReader>();
         return services;
     }
 }

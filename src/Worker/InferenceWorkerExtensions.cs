@@ -1,9 +1,12 @@
+using EfficientNet.Batch.Messaging;
+using EfficientNet.Batch.Storage.Images;
 using EfficientNet.Batch.Worker.Consumers;
 using EfficientNet.Batch.Worker.Inference;
 using EfficientNet.Batch.Worker.Models;
 using EfficientNet.Batch.Worker.Pipeline;
 using EfficientNet.Batch.Worker.Preprocessing;
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -18,6 +21,10 @@ public static class InferenceWorkerExtensions
         builder.Services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PreprocessingOptions>().BindConfiguration(PreprocessingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddImageStores(
+            builder.Configuration.GetConnectionString(ConnectionNames.Blob),
+            builder.Configuration.GetValue($"{PipelineOptions.SectionName}:{nameof(PipelineOptions.MaxImageBytes)}", new PipelineOptions().MaxImageBytes));
+        builder.Services.AddModelFileCache();
         builder.Services.AddSingleton<ModelRepository>();
         builder.Services.AddSingleton<ImageStoreCache>();
         builder.Services.AddSingleton<ShardProcessor>();

@@ -1,4 +1,19 @@
-// The standalone worker process serves distributed mode (RabbitMQ + Postgres), which is not built yet (issue 3).
-// Embedded mode composes the same pipeline in-process through AddInferenceWorker (see src/Scheduler/Embedded).
-Console.Error.WriteLine("error: the standalone worker needs distributed mode (RabbitMQ + PostgreSQL), which this version does not have yet; use 'enb label <folder>' (embedded mode)");
-return 3;
+using EfficientNet.Batch.Worker.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+
+return await StartupFailure.RunAsync(async () =>
+{
+    var builder = WebApplication.CreateBuilder(args);
+    if (builder.Configuration["urls"] is null && builder.Configuration["http_ports"] is null)
+    {
+        // Several workers on one machine must not fight over a port: without --urls / ASPNETCORE_HTTP_PORTS
+        // (the container sets 8080), health endpoints bind a free loopback port, logged at start.
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+    }
+
+    builder.AddDistributedWorker();
+    var app = builder.Build();
+    app.MapHealthEndpoints();
+    await app.RunAsync();
+});

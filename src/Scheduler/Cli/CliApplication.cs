@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Scheduler.Commands;
 
 namespace EfficientNet.Batch.Scheduler.Cli;
@@ -13,6 +14,12 @@ public static class CliApplication
             new LabelCommand(console).Command,
             new RunsCommand(console).Command,
             new ExportCommand(console).Command,
+            new MigrateCommand(console).Command,
+            new SubmitCommand(console).Command,
+            new StatusCommand(console).Command,
+            new CancelCommand(console).Command,
+            new RetryFailedCommand(console).Command,
+            new ServeCommand().Command,
         };
 
         var parsed = root.Parse(args);
@@ -31,6 +38,13 @@ public static class CliApplication
         {
             console.WriteError("cancelled");
             return ExitCodes.Cancelled;
+        }
+        catch (Exception e)
+        {
+            // Anything unforeseen (a service that went away mid-command, a bug) still ends in one readable line;
+            // --verbose logging has the details.
+            console.WriteError(SecretRedactor.Redact(e.GetBaseException().Message));
+            return ExitCodes.RunFailed;
         }
     }
 }

@@ -13,6 +13,11 @@ public static class CommonOptions
         DefaultValueFactory = _ => DefaultDatabase,
     };
 
+    public static Option<string?> Postgres() => new("--postgres")
+    {
+        Description = "PostgreSQL connection string (Npgsql form). Without it: the --db file when given, else ConnectionStrings__Postgres from the environment, else ./" + DefaultDatabase + ".",
+    };
+
     public static Option<bool> Verbose() => new("--verbose", "-v")
     {
         Description = "Log pipeline events (model load, execution provider, shards) to stderr.",

@@ -16,4 +16,12 @@ public static class ExitCodes
 
     /// <summary>Interrupted by the user (Ctrl+C).</summary>
     public const int Cancelled = 130;
+
+    /// <summary>How a followed run ended, as an exit code.</summary>
+    public static int For(Progress.RunOutcome outcome) => outcome.Status switch
+    {
+        Storage.Runs.RunStatus.Completed => Success,
+        Storage.Runs.RunStatus.Failed when outcome.ErrorBudgetExceeded => ErrorBudgetExceeded,
+        _ => RunFailed,
+    };
 }

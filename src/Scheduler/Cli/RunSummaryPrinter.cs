@@ -6,7 +6,7 @@ namespace EfficientNet.Batch.Scheduler.Cli;
 /// <summary>The end-of-run summary: outcome, counts, failures by reason, speed, and where the results are.</summary>
 public sealed class RunSummaryPrinter(CliConsole console)
 {
-    public void Print(RunInfo run, RunOutcome outcome, string database)
+    public void Print(RunInfo run, RunOutcome outcome, DatabaseChoice database)
     {
         var p = outcome.Progress;
         console.WriteLine();
@@ -19,7 +19,8 @@ public sealed class RunSummaryPrinter(CliConsole console)
             console.WriteLine($"    {failure.Count,6} x {failure.Stage}: {failure.Reason}");
         }
 
-        console.WriteLine($"  results:  {Path.GetFullPath(database)} (run id {run.Id})");
-        console.WriteLine($"  export:   enb export --db {database} --run {run.Name} --format jsonl --out {run.Name}.jsonl");
+        console.WriteLine($"  results:  {database} (run id {run.Id})");
+        var where = database.IsPostgres ? "" : $" --db {database.SqlitePath}";
+        console.WriteLine($"  export:   enb export{where} --run {run.Name} --format jsonl --out {run.Name}.jsonl");
     }
 }

@@ -11,6 +11,7 @@ public sealed class ExportCommand
 {
     private readonly CliConsole _console;
     private readonly Option<string> _database = CommonOptions.Database();
+    private readonly Option<string?> _postgres = CommonOptions.Postgres();
     private readonly Option<string> _run = CommonOptions.Run();
     private readonly Option<string> _format = new("--format") { Description = "jsonl or csv.", DefaultValueFactory = _ => "jsonl" };
     private readonly Option<string> _out = new("--out") { Description = "Output file ('-' for stdout).", Required = true };
@@ -19,7 +20,7 @@ public sealed class ExportCommand
     {
         _console = console;
         _format.AcceptOnlyFromAmong("jsonl", "csv");
-        Command = new Command("export", "Export a run's results, one row per image.") { _database, _run, _format, _out };
+        Command = new Command("export", "Export a run's results, one row per image.") { _database, _postgres, _run, _format, _out };
         Command.SetAction((parse, ct) => RunAsync(parse, ct));
     }
 
@@ -27,10 +28,9 @@ public sealed class ExportCommand
 
     private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        await using var storage = await StorageScope.OpenAsync(parse.GetValue(_database)!, cancellationToken);
+        await using var storage = await StorageScope.OpenAsync(DatabaseChoice.From(parse, _postgres, _database), cancellationToken);
         var runName = parse.GetValue(_run)!;
-        var run = await storage.Runs.FindRunAsync(runName, cancellationToken)
-            ?? throw new CliException($"no run matches '{runName}' (see 'runs')");
+        var run = await storage.FindRunAsync(runName, cancellationToken);
         var model = await storage.Runs.GetModelAsync(run.ModelId, cancellationToken);
         var labels = model?.Labels;
         if (labels is null)

@@ -22,6 +22,7 @@ public sealed class LabelCommand
     private readonly Argument<string> _folder = new("folder") { Description = "Folder of images, walked recursively." };
     private readonly Option<string?> _model = new("--model") { Description = $"ONNX model with its .json spec beside it. Default: the bundled test model ({DefaultModelRelativePath}, random weights)." };
     private readonly Option<string> _database = CommonOptions.Database();
+    private readonly Option<string?> _postgres = CommonOptions.Postgres();
     private readonly Option<int> _topK = new("--topk") { Description = "Labels kept per image.", DefaultValueFactory = _ => 5 };
     private readonly Option<bool> _embeddings = new("--embeddings") { Description = "Store the pooled embedding per image (default)." };
     private readonly Option<bool> _noEmbeddings = new("--no-embeddings") { Description = "Do not store embeddings." };
@@ -36,7 +37,7 @@ public sealed class LabelCommand
         _console = console;
         Command = new Command("label", "Label every image under a folder, in this process, and store the results in a SQLite file.")
         {
-            _folder, _model, _database, _topK, _embeddings, _noEmbeddings, _batchSize, _shardSize, _errorBudget, _runName, _verbose,
+            _folder, _model, _database, _postgres, _topK, _embeddings, _noEmbeddings, _batchSize, _shardSize, _errorBudget, _runName, _verbose,
         };
         Command.SetAction((parse, ct) => RunAsync(parse, ct));
     }
@@ -56,16 +57,17 @@ public sealed class LabelCommand
             throw new CliException("--embeddings and --no-embeddings contradict each other; give one");
         }
 
-        Require(topK is >= 1 and <= 1000, $"--topk must be between 1 and 1000, got {topK}");
-        Require(batchSize is >= 1 and <= 1024, $"--batch-size must be between 1 and 1024, got {batchSize}");
-        Require(shardSize is >= 1 and <= 100_000, $"--shard-size must be between 1 and 100000, got {shardSize}");
-        Require(errorBudget is >= 0 and <= 1, $"--error-budget must be a fraction between 0 and 1, got {errorBudget}");
-        Require(Directory.Exists(folder), $"folder not found: {folder}");
-        Require(File.Exists(modelPath), $"model file not found: {modelPath}");
+        CliChecks.Require(topK is >= 1 and <= 1000, $"--topk must be between 1 and 1000, got {topK}");
+        CliChecks.Require(batchSize is >= 1 and <= 1024, $"--batch-size must be between 1 and 1024, got {batchSize}");
+        CliChecks.Require(shardSize is >= 1 and <= 100_000, $"--shard-size must be between 1 and 100000, got {shardSize}");
+        CliChecks.Require(errorBudget is >= 0 and <= 1, $"--error-budget must be a fraction between 0 and 1, got {errorBudget}");
+        CliChecks.Require(Directory.Exists(folder), $"folder not found: {folder}");
+        CliChecks.Require(File.Exists(modelPath), $"model file not found: {modelPath}");
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Inference:BatchSize"] = batchSize.ToString() });
-        builder.AddEmbeddedMode(Path.GetFullPath(parse.GetValue(_database)!), parse.GetValue(_verbose));
+        var database = DatabaseChoice.From(parse, _postgres, _database);
+        builder.AddEmbeddedMode(database, parse.GetValue(_verbose));
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
         try
@@ -78,7 +80,7 @@ public sealed class LabelCommand
                 topK,
                 !parse.GetValue(_noEmbeddings),
                 errorBudget,
-                shardSize), parse.GetValue(_database)!, cancellationToken);
+                shardSize), database, cancellationToken);
         }
         finally
         {
@@ -86,7 +88,7 @@ public sealed class LabelCommand
         }
     }
 
-    private async Task<int> LabelAsync(IServiceProvider services, RunRequest request, string database, CancellationToken cancellationToken)
+    private async Task<int> LabelAsync(IServiceProvider services, RunRequest request, DatabaseChoice database, CancellationToken cancellationToken)
     {
         var runs = services.GetRequiredService<IRunStore>();
         await runs.MigrateAsync(cancellationToken);
@@ -94,9 +96,9 @@ public sealed class LabelCommand
         PlannedRun planned;
         try
         {
-            planned = await planner.CreateAsync(request, cancellationToken);
+            planned = await planner.CreateAsync(request with { ModelPath = Path.GetFullPath(request.ModelPath) }, Path.GetFullPath(request.ModelPath), cancellationToken);
             var model = await services.GetRequiredService<ModelRepository>().GetAsync(planned.Model, cancellationToken);
-            Require(request.TopK <= model.Session.NumClasses, $"--topk {request.TopK} is more than the model's {model.Session.NumClasses} classes");
+            CliChecks.Require(request.TopK <= model.Session.NumClasses, $"--topk {request.TopK} is more than the model's {model.Session.NumClasses} classes");
             _console.WriteLine($"Model {model.Session.Spec.Name} on {model.Session.ExecutionProvider}, batch {model.Session.Buckets.Max}");
             if (model.Session.Spec.RandomWeights)
             {
@@ -111,7 +113,7 @@ public sealed class LabelCommand
         _console.WriteLine($"Run {planned.Run.Name} ({planned.Run.Id}) over {request.SourceLocation}");
         var progress = new ProgressPrinter(_console);
         using var planningStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var planning = planner.PlanAsync(planned, ImageSourceFactory.Create(request.SourceLocation), planningStop.Token);
+        var planning = planner.PlanAsync(planned, services.GetRequiredService<IImageSourceFactory>().Create(request.SourceLocation), onlyNew: false, planningStop.Token);
         RunOutcome outcome;
         try
         {
@@ -137,19 +139,6 @@ public sealed class LabelCommand
         }
 
         new RunSummaryPrinter(_console).Print(planned.Run, outcome, database);
-        return outcome.Status switch
-        {
-            RunStatus.Completed => ExitCodes.Success,
-            RunStatus.Failed when outcome.ErrorBudgetExceeded => ExitCodes.ErrorBudgetExceeded,
-            _ => ExitCodes.RunFailed,
-        };
-    }
-
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new CliException(message);
-        }
+        return ExitCodes.For(outcome);
     }
 }

@@ -9,11 +9,12 @@ public sealed class RunsCommand
 {
     private readonly CliConsole _console;
     private readonly Option<string> _database = CommonOptions.Database();
+    private readonly Option<string?> _postgres = CommonOptions.Postgres();
 
     public RunsCommand(CliConsole console)
     {
         _console = console;
-        Command = new Command("runs", "List runs, newest first.") { _database };
+        Command = new Command("runs", "List runs, newest first.") { _database, _postgres };
         Command.SetAction((parse, ct) => RunAsync(parse, ct));
     }
 
@@ -21,7 +22,7 @@ public sealed class RunsCommand
 
     private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        await using var storage = await StorageScope.OpenAsync(parse.GetValue(_database)!, cancellationToken);
+        await using var storage = await StorageScope.OpenAsync(DatabaseChoice.From(parse, _postgres, _database), cancellationToken);
         var runs = await storage.Runs.ListRunsAsync(cancellationToken);
         if (runs.Count == 0)
         {

@@ -1,4 +1,5 @@
-using EfficientNet.Batch.Storage;
+using EfficientNet.Batch.Hosting;
+using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,19 +17,49 @@ public sealed class StorageScope : IAsyncDisposable
 
     public IResultReader Results => _services.GetRequiredService<IResultReader>();
 
-    /// <summary>Opens an existing embedded database; a missing file is an input error, not an empty database.</summary>
-    public static async Task<StorageScope> OpenAsync(string databasePath, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the job database and applies pending migrations. A missing SQLite file is an input error, not an empty
+    /// database (unless <paramref name="create"/>); an unreachable server is reported in one line.
+    /// </summary>
+    public static async Task<StorageScope> OpenAsync(DatabaseChoice database, CancellationToken cancellationToken, bool create = false)
     {
-        if (!File.Exists(databasePath))
+        if (!database.IsPostgres && !create && !File.Exists(database.SqlitePath))
         {
-            throw new Cli.CliException($"database not found: {Path.GetFullPath(databasePath)} (run 'label' first, or pass --db)");
+            throw new CliException($"database not found: {database.SqlitePath} (run 'label' first, or pass --db or --postgres)");
         }
 
-        var services = new ServiceCollection().AddLogging().AddEmbeddedStorage(Path.GetFullPath(databasePath)).BuildServiceProvider();
-        var scope = new StorageScope(services);
-        await scope.Runs.MigrateAsync(cancellationToken);
+        var services = new ServiceCollection().AddLogging();
+        database.AddTo(services);
+        var scope = new StorageScope(services.BuildServiceProvider());
+        try
+        {
+            await MigrateAsync(scope.Runs, database, cancellationToken);
+        }
+        catch
+        {
+            await scope.DisposeAsync();
+            throw;
+        }
+
         return scope;
     }
+
+    /// <summary>Applies pending migrations; an unreachable or refusing database becomes one line naming it (never its credentials).</summary>
+    public static async Task MigrateAsync(IRunStore runs, DatabaseChoice database, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await runs.MigrateAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new CliException($"cannot open the database {database}: {SecretRedactor.Redact(e.GetBaseException().Message)}");
+        }
+    }
+
+    /// <summary>The run named by an id, a name or "latest"; a CLI error naming what did not match otherwise.</summary>
+    public async Task<RunInfo> FindRunAsync(string idOrName, CancellationToken cancellationToken) =>
+        await Runs.FindRunAsync(idOrName, cancellationToken) ?? throw new CliException($"no run matches '{idOrName}' (see 'runs')");
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 }

@@ -1,3 +1,4 @@
 namespace EfficientNet.Batch.Scheduler.Planning;
 
-public sealed record PlanSummary(long Images, int Shards);
+/// <summary>What planning wrote: images and shards, and images left out because this model already labeled them (--only-new).</summary>
+public sealed record PlanSummary(long Images, int Shards, long SkippedAlreadyLabeled = 0);

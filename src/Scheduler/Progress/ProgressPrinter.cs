@@ -14,10 +14,13 @@ public sealed class ProgressPrinter(CliConsole console) : IProgress<RunProgress>
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TimeSpan? _lastPlain;
     private int _lastWidth;
+    private long? _firstDone;
 
     public void Report(RunProgress value)
     {
-        var line = Format(value, _clock.Elapsed);
+        // The rate counts only what was done while we watched, so following a run that is half done reads right.
+        _firstDone ??= value.Done;
+        var line = Format(value, value.Done - _firstDone.Value, _clock.Elapsed);
         if (console.IsInteractive)
         {
             console.Error.Write("\r" + line.PadRight(_lastWidth));
@@ -39,9 +42,9 @@ public sealed class ProgressPrinter(CliConsole console) : IProgress<RunProgress>
         }
     }
 
-    public static string Format(RunProgress p, TimeSpan elapsed)
+    public static string Format(RunProgress p, long doneWhileWatching, TimeSpan elapsed)
     {
-        var rate = elapsed.TotalSeconds > 0 ? p.Done / elapsed.TotalSeconds : 0;
+        var rate = elapsed.TotalSeconds > 0 ? doneWhileWatching / elapsed.TotalSeconds : 0;
         var remaining = p.TotalImages - p.Done;
         var eta = rate > 0 && remaining > 0 ? TimeSpan.FromSeconds(remaining / rate).ToString(@"h\:mm\:ss") : "-";
         var percent = p.TotalImages > 0 ? (double)p.Done / p.TotalImages : 0;

@@ -5,46 +5,69 @@ using EfficientNet.Batch.Storage.Runs;
 namespace EfficientNet.Batch.Scheduler.Progress;
 
 /// <summary>
-/// Follows a run in the database until every shard is done, reports progress, and decides the run's outcome against
-/// its error budget. Stops the run early once its failures can no longer fit the budget.
+/// Decides when a run is over, from the database alone (the source of truth in both modes): completed once its
+/// planning is final and every shard is done; failed as soon as its failures can no longer fit its error budget.
+/// Used by <c>label</c> and <c>submit --wait</c> while they follow a run, and by the scheduler service for every run.
+/// Finishing twice is harmless: both writers set the same outcome.
 /// </summary>
 public sealed class RunMonitor(IRunStore runs)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Follows a run until it ends. <paramref name="planning"/> is the planner's task when it runs in this process
+    /// (its failure is rethrown); null when planning happens elsewhere.
+    /// </summary>
     public async Task<RunOutcome> WaitAsync(
-        Guid runId, double errorBudget, Task<PlanSummary> planning, IProgress<RunProgress>? progress, CancellationToken cancellationToken)
+        Guid runId, double errorBudget, Task<PlanSummary>? planning, IProgress<RunProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var current = await runs.GetProgressAsync(runId, cancellationToken);
-            progress?.Report(current);
-            if (current.Status is RunStatus.Failed or RunStatus.Cancelled)
+            if (planning is { IsFaulted: true })
             {
-                var info = await runs.FindRunAsync(runId.ToString(), cancellationToken);
-                return new RunOutcome(current.Status, info?.StatusReason, current, clock.Elapsed);
+                await planning;
             }
 
-            if (planning.IsCompleted)
+            var current = await runs.GetProgressAsync(runId, cancellationToken);
+            progress?.Report(current);
+            if (await EvaluateAsync(current, errorBudget, clock.Elapsed, cancellationToken) is { } outcome)
             {
-                var plan = await planning;
-                if (ErrorBudget.IsExceeded(current.Failed, plan.Images, errorBudget))
-                {
-                    return await FinishAsync(runId, RunStatus.Failed, ErrorBudget.Describe(current.Failed, plan.Images, errorBudget), clock, cancellationToken) with { ErrorBudgetExceeded = true };
-                }
-
-                if (plan.Shards == 0 || current.AllShardsDone)
-                {
-                    return await FinishAsync(runId, RunStatus.Completed, null, clock, cancellationToken);
-                }
+                return outcome;
             }
 
             await Task.Delay(PollInterval, cancellationToken);
         }
     }
 
-    private async Task<RunOutcome> FinishAsync(Guid runId, RunStatus status, string? reason, Stopwatch clock, CancellationToken cancellationToken)
+    /// <summary>Ends the run if it is over (or reports how it ended); null while it is still going.</summary>
+    public async Task<RunOutcome?> EvaluateAsync(RunProgress current, double errorBudget, TimeSpan elapsed, CancellationToken cancellationToken)
+    {
+        var runId = current.RunId;
+        if (current.Status is RunStatus.Failed or RunStatus.Cancelled or RunStatus.Completed)
+        {
+            var info = await runs.FindRunAsync(runId.ToString(), cancellationToken);
+            return new RunOutcome(current.Status, info?.StatusReason, current, elapsed,
+                ErrorBudgetExceeded: current.Status == RunStatus.Failed && ErrorBudget.IsExceeded(current.Failed, current.TotalImages, errorBudget));
+        }
+
+        if (!current.PlanningCompleted)
+        {
+            return null;
+        }
+
+        if (ErrorBudget.IsExceeded(current.Failed, current.TotalImages, errorBudget))
+        {
+            return await FinishAsync(runId, RunStatus.Failed, ErrorBudget.Describe(current.Failed, current.TotalImages, errorBudget), elapsed, cancellationToken)
+                with { ErrorBudgetExceeded = true };
+        }
+
+        return current.TotalShards == 0 || current.AllShardsDone
+            ? await FinishAsync(runId, RunStatus.Completed, null, elapsed, cancellationToken)
+            : null;
+    }
+
+    private async Task<RunOutcome> FinishAsync(Guid runId, RunStatus status, string? reason, TimeSpan elapsed, CancellationToken cancellationToken)
     {
         await runs.SetRunStatusAsync(runId, status, reason, cancellationToken);
         if (status != RunStatus.Completed)
@@ -53,6 +76,6 @@ public sealed class RunMonitor(IRunStore runs)
         }
 
         var final = await runs.GetProgressAsync(runId, cancellationToken);
-        return new RunOutcome(status, reason, final, clock.Elapsed);
+        return new RunOutcome(status, reason, final, elapsed);
     }
 }

@@ -22,6 +22,12 @@ public static class LoggingExtensions
             logger.MinimumLevel.Is(defaultLevel)
                 .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
                 .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
+                // Services say "Now listening on ..." (operators and tests look for it); quiet CLI commands do not.
+                .MinimumLevel.Override("Microsoft.Hosting.Lifetime", defaultLevel <= LogEventLevel.Information ? LogEventLevel.Information : defaultLevel)
+                // Failures of commands and of start-up are reported by our code in one line with the reason;
+                // EF Core's and the host's own copies (SQL text, stack traces) would only bury it.
+                .MinimumLevel.Override("Microsoft.EntityFrameworkCore.Database.Command", LogEventLevel.Fatal)
+                .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
                 .ReadFrom.Configuration(builder.Configuration)
                 .Enrich.FromLogContext()
                 .Enrich.With<SecretRedactingEnricher>();

@@ -1,12 +1,17 @@
+using EfficientNet.Batch.Storage.Blobs;
 using EfficientNet.Batch.Storage.Sources;
+using Microsoft.Extensions.Options;
 
 namespace EfficientNet.Batch.Storage.Images;
 
-/// <summary>Creates the image store that resolves a run's keys, from the run's location (ShardOptions.ImageSource).</summary>
-public static class ImageStoreFactory
+/// <inheritdoc cref="IImageStoreFactory"/>
+public sealed class ImageStoreFactory(BlobAccount blobs, IOptions<ImageStoreOptions> options) : IImageStoreFactory
 {
-    /// <exception cref="NotSupportedException">The location is not a local folder (e.g. az://, a manifest file).</exception>
-    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    public static IImageStore Create(string location, long maxBytes) =>
-        new LocalFolderImageStore(ImageLocation.LocalFolder(location), maxBytes);
+    public IImageStore Create(string location) => ImageLocation.Parse(location) switch
+    {
+        LocalFolderLocation folder => new LocalFolderImageStore(folder.Folder, options.Value.MaxImageBytes),
+        BlobLocation blob => new BlobImageStore(blobs.Container(blob.Container), blob.Prefix, options.Value.MaxImageBytes),
+        ManifestLocation manifest => new ManifestImageStore(manifest.ManifestPath, blobs, options.Value),
+        var other => throw new NotSupportedException($"no image store for {other}"),
+    };
 }

@@ -38,7 +38,7 @@ public sealed class SqliteShardResultWriter : IShardResultWriter
 
         var shardImages = ReadShardImageIds(connection, transaction, runId, result.ShardId)
             ?? throw new ShardNotFoundException(result.RunId, result.ShardId);
-        EnsureImagesBelongToShard(result, shardImages);
+        ShardMembership.Ensure(result, shardImages);
 
         InsertPredictions(connection, transaction, runId, result.Predictions, now);
         InsertFailures(connection, transaction, runId, result.Failures, now);
@@ -55,22 +55,6 @@ public sealed class SqliteShardResultWriter : IShardResultWriter
         command.Parameters.AddWithValue("$run", runId);
         command.Parameters.AddWithValue("$shard", shardId);
         return command.ExecuteScalar() is byte[] blob ? ArrayBlob.FromBytes<long>(blob) : null;
-    }
-
-    private static void EnsureImagesBelongToShard(ShardResult result, long[] shardImages)
-    {
-        var members = shardImages.ToHashSet();
-        var strangers = result.Predictions.Select(p => p.ImageId)
-            .Concat(result.Failures.Select(f => f.ImageId))
-            .Where(id => !members.Contains(id))
-            .Take(5)
-            .ToList();
-        if (strangers.Count > 0)
-        {
-            throw new ArgumentException(
-                $"results for images that are not in shard {result.ShardId} of run {result.RunId}: {string.Join(", ", strangers)}",
-                nameof(result));
-        }
     }
 
     private static void InsertPredictions(

@@ -38,4 +38,34 @@ public interface IRunStore
 
     /// <summary>Resolves a run by its id, its name (the newest with that name) or "latest". Null when none matches.</summary>
     Task<RunInfo?> FindRunAsync(string idOrName, CancellationToken cancellationToken);
+
+    /// <summary>Records that the run's shard set is final (every shard was written). Until then a run with all its shards done is not complete.</summary>
+    Task CompletePlanningAsync(Guid runId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Extends a running shard's lease (workers call this periodically while they process it), so the sweeper does
+    /// not re-publish a shard that is slow but alive. Returns false when the shard is no longer Running for this worker's run.
+    /// </summary>
+    Task<bool> RenewLeaseAsync(Guid runId, long shardId, string workerId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Shards of running runs whose lease expired: Running with leased_at older than <paramref name="lease"/> (a
+    /// worker died or hung), or Pending and created longer ago than that (published but never started, or the
+    /// planner died before publishing). Each returned shard's lease is restarted now, atomically, so concurrent
+    /// sweepers do not both re-publish it. Items carry image ids and keys.
+    /// </summary>
+    Task<IReadOnlyList<ExpiredShard>> ClaimExpiredShardsAsync(TimeSpan lease, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// For retry-failed: in one transaction, removes the run's failure rows (images without a prediction), puts those
+    /// images into new Pending shards of at most <paramref name="shardSize"/>, and sets the run Running again.
+    /// Returns the new shards to publish (none when nothing failed).
+    /// </summary>
+    Task<IReadOnlyList<PlannedShard>> RequeueFailedImagesAsync(Guid runId, int shardSize, CancellationToken cancellationToken);
+
+    /// <summary>For incremental runs: the keys of <paramref name="keys"/> that have no prediction yet from any run of this model.</summary>
+    Task<IReadOnlyList<string>> FilterUnlabeledAsync(long modelId, string source, IReadOnlyList<string> keys, CancellationToken cancellationToken);
+
+    /// <summary>Runs in status Running (the scheduler service completes them).</summary>
+    Task<IReadOnlyList<RunInfo>> ListActiveRunsAsync(CancellationToken cancellationToken);
 }

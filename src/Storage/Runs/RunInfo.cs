@@ -13,4 +13,5 @@ public sealed record RunInfo(
     double ErrorBudget,
     DateTimeOffset CreatedAt,
     DateTimeOffset? FinishedAt,
-    string? StatusReason);
+    string? StatusReason,
+    int ShardSize = 256);

@@ -1,3 +1,4 @@
+using EfficientNet.Batch.Contracts;
 using EfficientNet.Batch.Storage.Database;
 using EfficientNet.Batch.Storage.Database.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -6,7 +7,9 @@ namespace EfficientNet.Batch.Storage.Runs;
 
 /// <summary>
 /// The provider-neutral part of <see cref="IRunStore"/>, in EF Core over <see cref="BatchDbContext"/>. A provider
-/// adds schema creation and the bulk image upsert (<see cref="SqliteRunStore"/>, later Postgres).
+/// adds schema creation and the bulk image upsert (<see cref="SqliteRunStore"/>, <see cref="PostgresRunStore"/>).
+/// Transactions here are BEGIN IMMEDIATE on SQLite (one writer at a time) and READ COMMITTED on PostgreSQL, so every
+/// read-then-write below either holds the write lock (SQLite) or re-checks its condition in the UPDATE itself.
 /// </summary>
 public abstract class RunStore<TContext> : IRunStore
     where TContext : BatchDbContext
@@ -159,7 +162,8 @@ public abstract class RunStore<TContext> : IRunStore
         // Read in this order without a transaction: status, then results, then shards. A run is marked finished
         // only after its last results commit, and results only exist for images of shards already written, so
         // every count read here is at least as complete as the one read before it (Done never exceeds TotalImages).
-        var status = await db.Runs.Where(r => r.Id == runId).Select(r => (RunStatus?)r.Status)
+        var run = await db.Runs.Where(r => r.Id == runId)
+            .Select(r => new { r.Status, PlanningCompleted = r.PlanningCompletedAt != null })
             .SingleOrDefaultAsync(cancellationToken)
             ?? throw new RunNotFoundException(runId);
 
@@ -176,17 +180,20 @@ public abstract class RunStore<TContext> : IRunStore
         var shards = db.Shards.Where(s => s.RunId == runId);
         var totalShards = await shards.CountAsync(cancellationToken);
         var completedShards = await shards.CountAsync(s => s.Status == ShardStatus.Completed, cancellationToken);
-        var totalImages = await shards.SumAsync(s => (long)s.ImageCount, cancellationToken);
+        var skippedShards = await shards.CountAsync(s => s.Status == ShardStatus.Skipped, cancellationToken);
+        var totalImages = await shards.Where(s => !s.IsRetry).SumAsync(s => (long)s.ImageCount, cancellationToken);
 
         return new RunProgress(
             runId,
-            status,
+            run.Status,
             totalImages,
             succeeded,
             failed,
             totalShards,
             completedShards,
-            byReason.Select(g => new FailureCount(g.Stage, g.Reason, g.Count)).ToList());
+            byReason.Select(g => new FailureCount(g.Stage, g.Reason, g.Count)).ToList(),
+            run.PlanningCompleted,
+            skippedShards);
     }
 
     public async Task SkipRemainingShardsAsync(Guid runId, CancellationToken cancellationToken)
@@ -226,6 +233,194 @@ public abstract class RunStore<TContext> : IRunStore
         return match is null ? null : ToRunInfo(match.Run, match.ModelName);
     }
 
+    public async Task CompletePlanningAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+
+        // Keeps the first time when called again (a planner that resumed), and matches every existing run.
+        var updated = await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(
+            set => set.SetProperty(r => r.PlanningCompletedAt, r => r.PlanningCompletedAt ?? (DateTime?)now),
+            cancellationToken);
+        if (updated == 0)
+        {
+            throw new RunNotFoundException(runId);
+        }
+    }
+
+    public async Task<bool> RenewLeaseAsync(Guid runId, long shardId, string workerId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
+        var now = UtcNow;
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        var renewed = await db.Shards
+            .Where(s => s.RunId == runId && s.ShardId == shardId && s.Status == ShardStatus.Running && s.WorkerId == workerId)
+            .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeasedAt, now), cancellationToken);
+        return renewed == 1;
+    }
+
+    public async Task<IReadOnlyList<ExpiredShard>> ClaimExpiredShardsAsync(TimeSpan lease, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(limit, 0);
+        var now = UtcNow;
+        var expiredBefore = now - lease;
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        var candidates = await ExpiredShards(db, expiredBefore)
+            .OrderBy(s => s.LeasedAt ?? s.CreatedAt).ThenBy(s => s.RunId).ThenBy(s => s.ShardId)
+            .Take(limit)
+            .Select(s => new { s.RunId, s.ShardId, s.Status, s.Attempts, s.ImageIds })
+            .ToListAsync(cancellationToken);
+
+        // Each claim re-checks the expiry in its UPDATE: a concurrent sweeper that claimed the shard first has moved
+        // leased_at to its "now", so this UPDATE matches no row (PostgreSQL re-evaluates the WHERE on the row version
+        // it waited for; SQLite never gets here concurrently, its transaction holds the write lock).
+        var claimed = new List<(Guid RunId, long ShardId, ShardStatus Status, int Attempts, long[] ImageIds)>(candidates.Count);
+        foreach (var candidate in candidates)
+        {
+            var updated = await ExpiredShards(db, expiredBefore)
+                .Where(s => s.RunId == candidate.RunId && s.ShardId == candidate.ShardId)
+                .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeasedAt, now), cancellationToken);
+            if (updated == 1)
+            {
+                claimed.Add((candidate.RunId, candidate.ShardId, candidate.Status, candidate.Attempts, candidate.ImageIds));
+            }
+        }
+
+        var keys = await KeysOfAsync(db, claimed.SelectMany(c => c.ImageIds).Distinct().ToArray(), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return claimed
+            .Select(c => new ExpiredShard(c.RunId, c.ShardId, c.Status, c.Attempts, c.ImageIds.Select(id => new ShardItem(id, keys[id])).ToList()))
+            .ToList();
+    }
+
+    public async Task<IReadOnlyList<PlannedShard>> RequeueFailedImagesAsync(Guid runId, int shardSize, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(shardSize, 0);
+        var now = UtcNow;
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // Updating the run first locks its row until commit (on PostgreSQL the same lock a planner takes), so the next
+        // shard id read below cannot race; when nothing failed, the rollback leaves the run as it was.
+        var updated = await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(
+            set => set
+                .SetProperty(r => r.Status, RunStatus.Running)
+                .SetProperty(r => r.StatusReason, (string?)null)
+                .SetProperty(r => r.FinishedAt, (DateTime?)null),
+            cancellationToken);
+        if (updated == 0)
+        {
+            throw new RunNotFoundException(runId);
+        }
+
+        var failed = await FailuresWithoutPrediction(db, runId)
+            .Join(db.Images, f => f.ImageId, i => i.Id, (f, i) => new { i.Id, i.Key })
+            .OrderBy(i => i.Id)
+            .ToListAsync(cancellationToken);
+        if (failed.Count == 0)
+        {
+            return [];
+        }
+
+        // Exactly the failures read above: a failure a late writer adds meanwhile stays, rather than vanishing unqueued.
+        var failedIds = failed.Select(f => f.Id).ToArray();
+        await db.Failures.Where(f => f.RunId == runId && EF.Parameter(failedIds).Contains(f.ImageId))
+            .ExecuteDeleteAsync(cancellationToken);
+
+        var nextShardId = (await db.Shards.Where(s => s.RunId == runId).MaxAsync(s => (long?)s.ShardId, cancellationToken) ?? 0) + 1;
+        var shards = failed.Chunk(shardSize)
+            .Select((chunk, i) => new PlannedShard(nextShardId + i, chunk.Select(f => new ShardItem(f.Id, f.Key)).ToList()))
+            .ToList();
+        db.Shards.AddRange(shards.Select(shard => new ShardEntity
+        {
+            RunId = runId,
+            ShardId = shard.ShardId,
+            Status = ShardStatus.Pending,
+            ImageIds = shard.Items.Select(i => i.ImageId).ToArray(),
+            ImageCount = shard.Items.Count,
+            CreatedAt = now,
+            IsRetry = true,
+        }));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return shards;
+    }
+
+    public async Task<IReadOnlyList<string>> FilterUnlabeledAsync(
+        long modelId, string source, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        // One query with the keys as ONE parameter (PostgreSQL: key = ANY(@keys); SQLite: IN (SELECT value FROM
+        // json_each(@keys))), served by ux_images_source_key and ix_predictions_image_id.
+        var candidates = keys as string[] ?? keys.ToArray();
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        var labeled = await db.Images
+            .Where(i => i.Source == source && EF.Parameter(candidates).Contains(i.Key)
+                && db.Predictions.Any(p => p.ImageId == i.Id && db.Runs.Any(r => r.Id == p.RunId && r.ModelId == modelId)))
+            .Select(i => i.Key)
+            .ToListAsync(cancellationToken);
+        if (labeled.Count == 0)
+        {
+            return keys;
+        }
+
+        var done = labeled.ToHashSet(StringComparer.Ordinal);
+        return keys.Where(k => !done.Contains(k)).ToList();
+    }
+
+    public async Task<IReadOnlyList<RunInfo>> ListActiveRunsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await RunsWithModelName(db).Where(r => r.Run.Status == RunStatus.Running)
+            .OrderBy(r => r.Run.CreatedAt).ToListAsync(cancellationToken);
+        return rows.Select(r => ToRunInfo(r.Run, r.ModelName)).ToList();
+    }
+
+    /// <summary>The keys of a shard, refused when one repeats: a shard holds each image once.</summary>
+    protected static void EnsureShardKeys(string source, IReadOnlyList<string> keys)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 0)
+        {
+            throw new ArgumentException("a shard needs at least one image key", nameof(keys));
+        }
+
+        var distinct = new HashSet<string>(keys.Count, StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            if (!distinct.Add(key))
+            {
+                throw new ArgumentException($"image key '{key}' appears twice in one shard", nameof(keys));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Shards of running runs that nobody holds: Running with a lease older than <paramref name="expiredBefore"/>,
+    /// or Pending and written (or last re-published) before it.
+    /// </summary>
+    private static IQueryable<ShardEntity> ExpiredShards(TContext db, DateTime expiredBefore) =>
+        db.Shards.Where(s => (s.Status == ShardStatus.Pending || s.Status == ShardStatus.Running)
+            && (s.LeasedAt ?? s.CreatedAt) < expiredBefore
+            && db.Runs.Any(r => r.Id == s.RunId && r.Status == RunStatus.Running));
+
+    private static async Task<Dictionary<long, string>> KeysOfAsync(TContext db, long[] imageIds, CancellationToken cancellationToken) =>
+        imageIds.Length == 0
+            ? []
+            : await db.Images.Where(i => EF.Parameter(imageIds).Contains(i.Id))
+                .Select(i => new { i.Id, i.Key })
+                .ToDictionaryAsync(i => i.Id, i => i.Key, cancellationToken);
+
     /// <summary>
     /// A run's failures, less any image that also has a prediction (a re-published shard that succeeded the
     /// second time): the prediction wins everywhere, so progress and export agree.
@@ -253,7 +448,8 @@ public abstract class RunStore<TContext> : IRunStore
         run.ErrorBudget,
         new DateTimeOffset(run.CreatedAt, TimeSpan.Zero),
         run.FinishedAt is { } finished ? new DateTimeOffset(finished, TimeSpan.Zero) : null,
-        run.StatusReason);
+        run.StatusReason,
+        run.ShardSize);
 
     private sealed class RunWithModelName
     {

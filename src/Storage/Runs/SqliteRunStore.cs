@@ -28,22 +28,8 @@ public sealed class SqliteRunStore : RunStore<SqliteBatchDbContext>
     public override async Task<PlannedShard> AddShardAsync(
         Guid runId, string source, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(source);
-        ArgumentNullException.ThrowIfNull(keys);
-        if (keys.Count == 0)
-        {
-            throw new ArgumentException("a shard needs at least one image key", nameof(keys));
-        }
-
-        var distinct = new HashSet<string>(keys.Count, StringComparer.Ordinal);
-        foreach (var key in keys)
-        {
-            if (!distinct.Add(key))
-            {
-                throw new ArgumentException($"image key '{key}' appears twice in one shard", nameof(keys));
-            }
-        }
-
+        EnsureShardKeys(source, keys);
+        var now = UtcNow;
         await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
 
@@ -69,6 +55,7 @@ public sealed class SqliteRunStore : RunStore<SqliteBatchDbContext>
             Status = ShardStatus.Pending,
             ImageIds = items.Select(i => i.ImageId).ToArray(),
             ImageCount = items.Count,
+            CreatedAt = now,
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

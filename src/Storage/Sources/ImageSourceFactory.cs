@@ -1,9 +1,17 @@
+using EfficientNet.Batch.Storage.Blobs;
+using EfficientNet.Batch.Storage.Images;
+using Microsoft.Extensions.Options;
+
 namespace EfficientNet.Batch.Storage.Sources;
 
-/// <summary>Creates the image source of a run from its location (runs.source).</summary>
-public static class ImageSourceFactory
+/// <inheritdoc cref="IImageSourceFactory"/>
+public sealed class ImageSourceFactory(BlobAccount blobs, IOptions<ImageStoreOptions> options) : IImageSourceFactory
 {
-    /// <exception cref="NotSupportedException">The location is not a local folder (e.g. az://, a manifest file).</exception>
-    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    public static IImageSource Create(string location) => new LocalFolderSource(ImageLocation.LocalFolder(location));
+    public IImageSource Create(string location) => ImageLocation.Parse(location) switch
+    {
+        LocalFolderLocation folder => new LocalFolderSource(folder.Folder),
+        BlobLocation blob => new BlobImageSource(blobs.Container(blob.Container), blob, options.Value.ListPageSize),
+        ManifestLocation manifest => new ManifestImageSource(manifest),
+        var other => throw new NotSupportedException($"no image source for {other}"),
+    };
 }

@@ -1,21 +1,26 @@
 using EfficientNet.Batch.Contracts;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
+using EfficientNet.Batch.Worker.Hosting;
 using EfficientNet.Batch.Worker.Pipeline;
+using Prometheus;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EfficientNet.Batch.Worker.Consumers;
 
 /// <summary>
 /// Processes one shard and commits its results before returning: the broker acks the message only after the
-/// commit, so a worker that dies mid-shard loses nothing (the shard is redelivered and written once).
+/// commit, so a worker that dies mid-shard loses nothing (the shard is redelivered and written once). While it works,
+/// it renews the shard's lease so that the scheduler's sweeper does not hand a slow but live shard to another worker.
 /// </summary>
 public sealed class ProcessShardConsumer(
     IRunStore runs,
     ShardProcessor processor,
     IShardResultWriter results,
     WorkerIdentity worker,
+    IOptions<PipelineOptions> options,
     ILogger<ProcessShardConsumer> logger) : IConsumer<ProcessShard>
 {
     public async Task Consume(ConsumeContext<ProcessShard> context)
@@ -25,13 +30,57 @@ public sealed class ProcessShardConsumer(
         if (!await runs.TryStartShardAsync(shard.RunId, shard.ShardId, worker.Id, context.CancellationToken))
         {
             logger.LogInformation("Shard {ShardId} of run {RunId} is already done or its run has stopped; skipping", shard.ShardId, shard.RunId);
+            WorkerMetrics.Shards.WithLabels("skipped").Inc();
             return;
         }
 
-        var result = await processor.ProcessAsync(shard, worker.Id, context.CancellationToken);
-        await results.WriteAsync(result, context.CancellationToken);
-        logger.LogDebug(
-            "Shard {ShardId} of run {RunId} committed: {Ok} labeled, {Failed} failed",
-            shard.ShardId, shard.RunId, result.Predictions.Count, result.Failures.Count);
+        using var inFlight = WorkerMetrics.ShardsInFlight.TrackInProgress();
+        using var timer = WorkerMetrics.ShardSeconds.NewTimer();
+        using var stopRenewing = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var renewing = RenewLeaseAsync(shard, stopRenewing.Token);
+        try
+        {
+            var result = await processor.ProcessAsync(shard, worker.Id, context.CancellationToken);
+            await results.WriteAsync(result, context.CancellationToken);
+            WorkerMetrics.Shards.WithLabels("completed").Inc();
+            WorkerMetrics.Images.WithLabels("ok", "").Inc(result.Predictions.Count);
+            foreach (var stage in result.Failures.GroupBy(f => f.Stage))
+            {
+                WorkerMetrics.Images.WithLabels("failed", stage.Key).Inc(stage.Count());
+            }
+
+            logger.LogInformation(
+                "Shard {ShardId} of run {RunId} committed: {Ok} labeled, {Failed} failed",
+                shard.ShardId, shard.RunId, result.Predictions.Count, result.Failures.Count);
+        }
+        finally
+        {
+            await stopRenewing.CancelAsync();
+            await renewing;
+        }
+    }
+
+    private async Task RenewLeaseAsync(ProcessShard shard, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.LeaseRenewalSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await runs.RenewLeaseAsync(shard.RunId, shard.ShardId, worker.Id, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A missed renewal only risks a harmless duplicate (results are idempotent); never fail the shard for it.
+                    logger.LogWarning("Could not renew the lease of shard {ShardId}: {Reason}", shard.ShardId, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The shard finished (or the worker is stopping).
+        }
     }
 }

@@ -10,23 +10,37 @@ using Microsoft.Extensions.Options;
 namespace EfficientNet.Batch.Worker.Models;
 
 /// <summary>
-/// Loads each model once per process (keyed by its SHA-256) and keeps it for every shard that names it.
+/// Loads each model once per process (keyed by its SHA-256) and keeps it for every shard that names it. The model
+/// file comes from <see cref="ModelFileCache"/> (local, or downloaded once and verified). A load that failed for a
+/// reason worth retrying (storage unreachable) is forgotten, so the next shard tries again; a
+/// <see cref="ModelSpecException"/> (wrong hash, bad spec) is kept: it would fail the same way.
 /// </summary>
 public sealed class ModelRepository(
+    ModelFileCache cache,
     IOptions<InferenceOptions> inference,
     IOptions<PreprocessingOptions> preprocessing,
     ILoggerFactory loggers) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<LoadedModel>>> _models = new(StringComparer.OrdinalIgnoreCase);
 
-    public Task<LoadedModel> GetAsync(ModelReference reference, CancellationToken cancellationToken) =>
-        _models.GetOrAdd(reference.Sha256, _ => new Lazy<Task<LoadedModel>>(() => LoadAsync(reference))).Value
-            .WaitAsync(cancellationToken);
+    public async Task<LoadedModel> GetAsync(ModelReference reference, CancellationToken cancellationToken)
+    {
+        var load = _models.GetOrAdd(reference.Sha256, _ => new Lazy<Task<LoadedModel>>(() => LoadAsync(reference)));
+        try
+        {
+            return await load.Value.WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (load.Value.IsFaulted && e is not ModelSpecException)
+        {
+            _models.TryRemove(new KeyValuePair<string, Lazy<Task<LoadedModel>>>(reference.Sha256, load));
+            throw;
+        }
+    }
 
     private async Task<LoadedModel> LoadAsync(ModelReference reference)
     {
-        var path = ModelFiles.ResolveLocalPath(reference.Uri);
-        await ModelFiles.VerifyAsync(path, reference.Sha256, CancellationToken.None);
+        // Not the caller's token: the load is shared by every shard of the model and outlives any one of them.
+        var path = await cache.GetAsync(reference.Uri, reference.Sha256, CancellationToken.None);
         return Load(path, inference.Value, preprocessing.Value, loggers);
     }
 
@@ -47,7 +61,7 @@ public sealed class ModelRepository(
             {
                 await (await model.Value).DisposeAsync();
             }
-            catch (ModelSpecException)
+            catch (Exception)
             {
                 // A model that failed to load has nothing to dispose.
             }

@@ -1,6 +1,8 @@
 using System.Threading.Channels;
+using EfficientNet.Batch.Worker.Hosting;
 using EfficientNet.Batch.Worker.Inference;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 
 namespace EfficientNet.Batch.Worker.Pipeline;
 
@@ -105,6 +107,8 @@ public sealed class InferenceBatcher : IAsyncDisposable
         }
 
         input[(batch.Count * length)..].Clear();
+        WorkerMetrics.BatchSize.Observe(batch.Count);
+        using var timer = WorkerMetrics.InferenceSeconds.WithLabels(_session.ExecutionProvider).NewTimer();
         var (logits, embedding) = _session.Run(bucket);
         var classes = _session.NumClasses;
         var embeddingSize = _session.EmbeddingSize;

@@ -27,5 +27,12 @@ public sealed class PipelineOptions
     [Range(1, long.MaxValue)]
     public long MaxImageBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// How often a worker renews the lease of each shard it is processing. The scheduler's sweeper re-publishes a
+    /// shard whose lease is older than Scheduler:ShardLeaseSeconds, so that must be several times this.
+    /// </summary>
+    [Range(1, 3600)]
+    public int LeaseRenewalSeconds { get; set; } = 30;
+
     public int EffectiveDecodeParallelism => DecodeParallelism > 0 ? DecodeParallelism : Environment.ProcessorCount;
 }

@@ -1,4 +1,6 @@
+using EfficientNet.Batch.Storage.Blobs;
 using EfficientNet.Batch.Storage.Images;
+using Microsoft.Extensions.Options;
 
 namespace EfficientNet.Batch.IntegrationTests.Storage;
 
@@ -142,12 +144,11 @@ public sealed class LocalFolderImageStoreTests : IDisposable
     }
 
     [Theory]
-    [InlineData("az://account/container", "az:// sources need distributed mode (not yet supported)")]
-    [InlineData("https://account.blob.core.windows.net/c", "https:// sources need distributed mode (not yet supported)")]
+    [InlineData("https://account.blob.core.windows.net/c", "http(s) URLs are not image locations")]
     [InlineData("s3://bucket/prefix", "unknown image location scheme 's3://'")]
-    public void The_factory_refuses_locations_it_cannot_read_yet(string location, string reason)
+    public void The_factory_refuses_locations_it_cannot_read(string location, string reason)
     {
-        var error = Assert.Throws<NotSupportedException>(() => ImageStoreFactory.Create(location, 1024));
+        var error = Assert.Throws<NotSupportedException>(() => Factory().Create(location));
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
@@ -155,7 +156,23 @@ public sealed class LocalFolderImageStoreTests : IDisposable
     [Fact]
     public async Task The_factory_reads_a_local_folder_given_as_a_path_or_file_uri()
     {
-        Assert.Equal([1, 2, 3], await ImageStoreFactory.Create(folder.Path, 1024).ReadAsync("cats/tabby one.jpg", None));
-        Assert.Equal([1, 2, 3], await ImageStoreFactory.Create(new Uri(folder.Path).AbsoluteUri, 1024).ReadAsync("cats/tabby one.jpg", None));
+        Assert.Equal([1, 2, 3], await Factory().Create(folder.Path).ReadAsync("cats/tabby one.jpg", None));
+        Assert.Equal([1, 2, 3], await Factory().Create(new Uri(folder.Path).AbsoluteUri).ReadAsync("cats/tabby one.jpg", None));
+    }
+
+    [Fact]
+    public async Task The_factory_applies_the_size_limit_it_was_given()
+    {
+        File.WriteAllBytes(folder.File("big.jpg"), new byte[2048]);
+
+        var error = await Assert.ThrowsAsync<ImageFetchException>(() => Factory(maxBytes: 1024).Create(folder.Path).ReadAsync("big.jpg", None));
+
+        Assert.Equal("file is 2,048 bytes, over the limit of 1,024 bytes: big.jpg", error.Message);
+    }
+
+    private static ImageStoreFactory Factory(long maxBytes = 1024)
+    {
+        var options = new ImageStoreOptions { MaxImageBytes = maxBytes };
+        return new ImageStoreFactory(new BlobAccount(null, options), Options.Create(options));
     }
 }

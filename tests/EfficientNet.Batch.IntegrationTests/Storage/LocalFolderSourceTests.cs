@@ -1,4 +1,7 @@
+using EfficientNet.Batch.Storage.Blobs;
+using EfficientNet.Batch.Storage.Images;
 using EfficientNet.Batch.Storage.Sources;
+using Microsoft.Extensions.Options;
 
 namespace EfficientNet.Batch.IntegrationTests.Storage;
 
@@ -94,33 +97,48 @@ public sealed class LocalFolderSourceTests : IDisposable
     }
 
     [Fact]
-    public async Task The_factory_lists_a_local_folder()
+    public async Task The_factory_lists_a_local_folder_given_as_a_path_or_file_uri()
     {
         Touch("a.jpg");
 
-        var source = ImageSourceFactory.Create(folder.Path);
-
-        Assert.Equal(["a.jpg"], await KeysAsync(source.Location));
+        Assert.Equal(folder.Path, Factory().Create(folder.Path).Location);
+        Assert.Equal(folder.Path, Factory().Create(new Uri(folder.Path).AbsoluteUri).Location);
+        Assert.Equal(["a.jpg"], await KeysAsync(Factory().Create(folder.Path).Location));
     }
 
     [Theory]
-    [InlineData("az://account/container/prefix", "az:// sources need distributed mode (not yet supported)")]
+    [InlineData("https://account.blob.core.windows.net/container/prefix", "http(s) URLs are not image locations")]
     [InlineData("ftp://host/images", "unknown image location scheme 'ftp://'")]
-    public void The_factory_refuses_sources_it_cannot_list_yet(string location, string reason)
+    public void The_factory_refuses_sources_it_cannot_list(string location, string reason)
     {
-        var error = Assert.Throws<NotSupportedException>(() => ImageSourceFactory.Create(location));
+        var error = Assert.Throws<NotSupportedException>(() => Factory().Create(location));
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.Contains(location, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void The_factory_refuses_a_file_as_a_source()
+    public void The_factory_refuses_a_file_that_is_not_a_manifest()
     {
-        Touch("list.txt");
+        Touch("notes.doc");
 
-        var error = Assert.Throws<NotSupportedException>(() => ImageSourceFactory.Create(folder.File("list.txt")));
+        var error = Assert.Throws<NotSupportedException>(() => Factory().Create(folder.File("notes.doc")));
 
-        Assert.Contains("manifest sources are not yet supported", error.Message, StringComparison.Ordinal);
+        Assert.Contains("is a file, not a folder; a manifest must end in .txt, .csv, .jsonl", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_factory_refuses_a_missing_folder_naming_it()
+    {
+        var error = Assert.Throws<DirectoryNotFoundException>(() => Factory().Create(folder.File("nope")));
+
+        Assert.Contains(folder.File("nope"), error.Message, StringComparison.Ordinal);
+    }
+
+    private static ImageSourceFactory Factory()
+    {
+        var options = new ImageStoreOptions();
+        return new ImageSourceFactory(new BlobAccount(null, options), Options.Create(options));
     }
 
     private static async Task<List<string>> KeysAsync(string root)

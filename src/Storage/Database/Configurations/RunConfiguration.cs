@@ -27,6 +27,7 @@ public sealed class RunConfiguration : IEntityTypeConfiguration<RunEntity>
         builder.Property(r => r.CreatedAt).HasColumnName("created_at");
         builder.Property(r => r.StartedAt).HasColumnName("started_at");
         builder.Property(r => r.FinishedAt).HasColumnName("finished_at");
+        builder.Property(r => r.PlanningCompletedAt).HasColumnName("planning_completed_at");
 
         builder.HasOne<ModelEntity>().WithMany().HasForeignKey(r => r.ModelId)
             .HasConstraintName("fk_runs_models_model_id").OnDelete(DeleteBehavior.Restrict);
@@ -35,5 +36,8 @@ public sealed class RunConfiguration : IEntityTypeConfiguration<RunEntity>
         // FindRunAsync: by name (newest wins) and "latest".
         builder.HasIndex(r => new { r.Name, r.CreatedAt }).HasDatabaseName("ix_runs_name_created_at");
         builder.HasIndex(r => r.CreatedAt).HasDatabaseName("ix_runs_created_at");
+
+        // ListActiveRunsAsync and the sweeper's join: the few running runs among many finished ones.
+        builder.HasIndex(r => r.Status).HasDatabaseName("ix_runs_status");
     }
 }

@@ -23,6 +23,8 @@ public sealed class ShardConfiguration : IEntityTypeConfiguration<ShardEntity>
         builder.Property(s => s.CompletedAt).HasColumnName("completed_at");
         builder.Property(s => s.OkCount).HasColumnName("ok_count");
         builder.Property(s => s.FailedCount).HasColumnName("failed_count");
+        builder.Property(s => s.CreatedAt).HasColumnName("created_at");
+        builder.Property(s => s.IsRetry).HasColumnName("is_retry");
 
         builder.HasOne<RunEntity>().WithMany().HasForeignKey(s => s.RunId)
             .HasConstraintName("fk_shards_runs_run_id").OnDelete(DeleteBehavior.Cascade);

@@ -19,4 +19,7 @@ public sealed class RunEntity
     public DateTime CreatedAt { get; set; }
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
+
+    /// <summary>When the planner wrote the run's last shard; null while planning goes on (or the planner died).</summary>
+    public DateTime? PlanningCompletedAt { get; set; }
 }

@@ -19,4 +19,13 @@ public sealed class ShardEntity
     public DateTime? CompletedAt { get; set; }
     public int OkCount { get; set; }
     public int FailedCount { get; set; }
+
+    /// <summary>When the shard was written: the sweeper re-publishes a Pending shard that nobody started within a lease.</summary>
+    public DateTime CreatedAt { get; set; }
+
+    /// <summary>
+    /// A shard of images re-queued by retry-failed. Its images were already counted by the shards they were planned
+    /// in, so the run's image total leaves retry shards out.
+    /// </summary>
+    public bool IsRetry { get; set; }
 }

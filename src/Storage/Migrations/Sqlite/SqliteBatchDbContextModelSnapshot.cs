@@ -194,6 +194,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
+                    b.Property<DateTime?>("PlanningCompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("planning_completed_at");
+
                     b.Property<int>("ShardSize")
                         .HasColumnType("INTEGER")
                         .HasColumnName("shard_size");
@@ -233,6 +237,9 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                     b.HasIndex("ModelId")
                         .HasDatabaseName("ix_runs_model_id");
 
+                    b.HasIndex("Status")
+                        .HasDatabaseName("ix_runs_status");
+
                     b.HasIndex("Name", "CreatedAt")
                         .HasDatabaseName("ix_runs_name_created_at");
 
@@ -260,6 +267,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("completed_at");
 
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
                     b.Property<int>("FailedCount")
                         .HasColumnType("INTEGER")
                         .HasColumnName("failed_count");
@@ -272,6 +283,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("BLOB")
                         .HasColumnName("image_ids");
+
+                    b.Property<bool>("IsRetry")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_retry");
 
                     b.Property<DateTime?>("LeasedAt")
                         .HasColumnType("TEXT")

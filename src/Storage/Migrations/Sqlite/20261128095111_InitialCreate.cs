@@ -60,7 +60,8 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                     shard_size = table.Column<int>(type: "INTEGER", nullable: false),
                     created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
                     started_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    finished_at = table.Column<DateTime>(type: "TEXT", nullable: true)
+                    finished_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    planning_completed_at = table.Column<DateTime>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -143,7 +144,9 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                     leased_at = table.Column<DateTime>(type: "TEXT", nullable: true),
                     completed_at = table.Column<DateTime>(type: "TEXT", nullable: true),
                     ok_count = table.Column<int>(type: "INTEGER", nullable: false),
-                    failed_count = table.Column<int>(type: "INTEGER", nullable: false)
+                    failed_count = table.Column<int>(type: "INTEGER", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    is_retry = table.Column<bool>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -197,6 +200,11 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                 name: "ix_runs_name_created_at",
                 table: "runs",
                 columns: new[] { "name", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_runs_status",
+                table: "runs",
+                column: "status");
 
             migrationBuilder.CreateIndex(
                 name: "ix_shards_run_id_status",

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace EfficientNet.Batch.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteBatchDbContext))]
-    [Migration("20261128093809_InitialCreate")]
+    [Migration("20261128095111_InitialCreate")]
     partial class InitialCreate
     {
         /// <inheritdoc />
@@ -197,6 +197,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
+                    b.Property<DateTime?>("PlanningCompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("planning_completed_at");
+
                     b.Property<int>("ShardSize")
                         .HasColumnType("INTEGER")
                         .HasColumnName("shard_size");
@@ -236,6 +240,9 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                     b.HasIndex("ModelId")
                         .HasDatabaseName("ix_runs_model_id");
 
+                    b.HasIndex("Status")
+                        .HasDatabaseName("ix_runs_status");
+
                     b.HasIndex("Name", "CreatedAt")
                         .HasDatabaseName("ix_runs_name_created_at");
 
@@ -263,6 +270,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("completed_at");
 
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
                     b.Property<int>("FailedCount")
                         .HasColumnType("INTEGER")
                         .HasColumnName("failed_count");
@@ -275,6 +286,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("BLOB")
                         .HasColumnName("image_ids");
+
+                    b.Property<bool>("IsRetry")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_retry");
 
                     b.Property<DateTime?>("LeasedAt")
                         .HasColumnType("TEXT")

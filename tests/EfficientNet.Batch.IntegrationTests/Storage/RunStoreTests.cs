@@ -4,16 +4,20 @@ using Microsoft.EntityFrameworkCore;
 
 namespace EfficientNet.Batch.IntegrationTests.Storage;
 
-public sealed class SqliteRunStoreTests : IAsyncLifetime
+public abstract class RunStoreTests : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private EmbeddedDatabase database = null!;
+    private StorageDatabase database = null!;
 
     private IRunStore Runs => database.Runs;
 
-    public async Task InitializeAsync() => database = await EmbeddedDatabase.CreateAsync();
+    protected StorageDatabase Database => database;
+
+    public async Task InitializeAsync() => database = await CreateDatabaseAsync();
 
     public async Task DisposeAsync() => await database.DisposeAsync();
+
+    protected abstract Task<StorageDatabase> CreateDatabaseAsync();
 
     [Fact]
     public async Task The_same_model_file_is_registered_once()
@@ -146,7 +150,7 @@ public sealed class SqliteRunStoreTests : IAsyncLifetime
         var shard = await database.AddShardAsync(run, "a.jpg");
         await Runs.TryStartShardAsync(run.Id, shard.ShardId, "worker-1", None);
         await database.Writer.WriteAsync(
-            new ShardResult(run.Id, shard.ShardId, [EmbeddedDatabase.Prediction(shard.Items[0].ImageId)], [], "worker-1"), None);
+            new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(shard.Items[0].ImageId)], [], "worker-1"), None);
 
         Assert.False(await Runs.TryStartShardAsync(run.Id, shard.ShardId, "worker-2", None));
     }
@@ -173,7 +177,7 @@ public sealed class SqliteRunStoreTests : IAsyncLifetime
         var running = await database.AddShardAsync(run, "b.jpg");
         await database.AddShardAsync(run, "c.jpg");
         await database.Writer.WriteAsync(
-            new ShardResult(run.Id, done.ShardId, [EmbeddedDatabase.Prediction(done.Items[0].ImageId)], [], "w"), None);
+            new ShardResult(run.Id, done.ShardId, [StorageDatabase.Prediction(done.Items[0].ImageId)], [], "w"), None);
         await Runs.TryStartShardAsync(run.Id, running.ShardId, "w", None);
 
         await Runs.SkipRemainingShardsAsync(run.Id, None);
@@ -219,7 +223,7 @@ public sealed class SqliteRunStoreTests : IAsyncLifetime
             new ShardResult(
                 run.Id,
                 first.ShardId,
-                [EmbeddedDatabase.Prediction(Id(first, 0))],
+                [StorageDatabase.Prediction(Id(first, 0))],
                 [
                     new ImageFailure(Id(first, 1), FailureStage.Decode, "not an image"),
                     new ImageFailure(Id(first, 2), FailureStage.Decode, "not an image"),
@@ -231,7 +235,7 @@ public sealed class SqliteRunStoreTests : IAsyncLifetime
             new ShardResult(
                 run.Id,
                 second.ShardId,
-                [EmbeddedDatabase.Prediction(Id(second, 0))],
+                [StorageDatabase.Prediction(Id(second, 0))],
                 [new ImageFailure(Id(second, 1), FailureStage.Decode, "not an image")],
                 "w"),
             None);
@@ -366,7 +370,7 @@ public sealed class SqliteRunStoreTests : IAsyncLifetime
                 }
 
                 Assert.True(await Runs.TryStartShardAsync(run.Id, shard.ShardId, $"w{w}", None));
-                var predictions = shard.Items.Select(i => EmbeddedDatabase.Prediction(i.ImageId, embeddingLength: 1280)).ToList();
+                var predictions = shard.Items.Select(i => StorageDatabase.Prediction(i.ImageId, embeddingLength: 1280)).ToList();
                 await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, predictions, [], $"w{w}"), None);
             }
         })).ToArray();
@@ -386,4 +390,92 @@ public sealed class SqliteRunStoreTests : IAsyncLifetime
         Assert.Equal(2000, final.TotalImages);
         Assert.True(final.AllShardsDone);
     }
+
+    [Fact]
+    public async Task Planners_working_at_once_on_overlapping_keys_share_image_ids_and_number_shards_without_gaps()
+    {
+        var one = await database.StartRunAsync("one");
+        var two = await database.StartRunAsync("two");
+        var keys = Enumerable.Range(0, 120).Select(i => $"{i:D3}.jpg").ToArray();
+
+        // Four planners, two per run, each cutting the same keys into shards of 30 in a different order.
+        var planned = await Task.WhenAll(new[] { one, one, two, two }.Select((run, p) => Task.Run(async () =>
+        {
+            var shards = new List<PlannedShard>();
+            foreach (var chunk in keys.Reverse().Skip(p * 7).Concat(keys.Reverse().Take(p * 7)).Chunk(30))
+            {
+                shards.Add(await Runs.AddShardAsync(run.Id, run.Source, chunk, None));
+            }
+
+            return (run.Id, shards);
+        })));
+
+        var items = planned.SelectMany(p => p.shards).SelectMany(s => s.Items).ToList();
+        Assert.All(items.GroupBy(i => i.Key), key => Assert.Single(key.Select(i => i.ImageId).Distinct()));
+        Assert.Equal(120, items.Select(i => i.ImageId).Distinct().Count());
+        Assert.Equal(120L, await database.ScalarAsync("SELECT COUNT(*) FROM images"));
+        foreach (var run in new[] { one, two })
+        {
+            var ids = planned.Where(p => p.Id == run.Id).SelectMany(p => p.shards).Select(s => s.ShardId).Order();
+            Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), ids);
+        }
+    }
+
+    [Fact]
+    public async Task Planning_is_complete_only_once_the_planner_says_so()
+    {
+        var run = await database.StartRunAsync();
+        await database.AddShardAsync(run, "a.jpg");
+
+        Assert.False((await Runs.GetProgressAsync(run.Id, None)).PlanningCompleted);
+        await Runs.CompletePlanningAsync(run.Id, None);
+        await Runs.CompletePlanningAsync(run.Id, None);
+
+        Assert.True((await Runs.GetProgressAsync(run.Id, None)).PlanningCompleted);
+    }
+
+    [Fact]
+    public async Task Completing_the_planning_of_an_unknown_run_fails()
+    {
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Runs.CompletePlanningAsync(Guid.NewGuid(), None));
+    }
+
+    [Fact]
+    public async Task Only_running_runs_are_active_oldest_first()
+    {
+        var first = await database.StartRunAsync("first");
+        await database.StartRunAsync("planning", running: false);
+        var done = await database.StartRunAsync("done");
+        await Runs.SetRunStatusAsync(done.Id, RunStatus.Completed, null, None);
+        var second = await database.StartRunAsync("second");
+
+        var active = await Runs.ListActiveRunsAsync(None);
+
+        Assert.Equal([first.Id, second.Id], active.Select(r => r.Id));
+        Assert.All(active, r => Assert.Equal("efficientnet_b0", r.ModelName));
+    }
+
+    [Fact]
+    public async Task A_model_reads_back_with_its_class_names()
+    {
+        var id = await Runs.EnsureModelAsync("b0", "az://models/b0.onnx", new string('b', 64), "{\"name\":\"b0\"}", ["tench", "goldfish", "great white shark"], None);
+        var bare = await Runs.EnsureModelAsync("b1", "file:///b1.onnx", new string('c', 64), "{}", null, None);
+
+        var model = await Runs.GetModelAsync(id, None);
+
+        Assert.Equal(new ModelInfo(id, "b0", "az://models/b0.onnx", new string('b', 64), "{\"name\":\"b0\"}", model!.Labels), model);
+        Assert.Equal(["tench", "goldfish", "great white shark"], model.Labels);
+        Assert.Null((await Runs.GetModelAsync(bare, None))!.Labels);
+        Assert.Null(await Runs.GetModelAsync(bare + 100, None));
+    }
+}
+
+public sealed class SqliteRunStoreTests : RunStoreTests
+{
+    protected override async Task<StorageDatabase> CreateDatabaseAsync() => await EmbeddedDatabase.CreateAsync();
+}
+
+public sealed class PostgresRunStoreTests(PostgresDatabase postgres) : RunStoreTests, IClassFixture<PostgresDatabase>
+{
+    protected override async Task<StorageDatabase> CreateDatabaseAsync() => await DistributedDatabase.CreateAsync(postgres);
 }

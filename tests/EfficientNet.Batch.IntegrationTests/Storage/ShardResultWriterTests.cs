@@ -4,14 +4,18 @@ using Microsoft.EntityFrameworkCore;
 
 namespace EfficientNet.Batch.IntegrationTests.Storage;
 
-public sealed class SqliteShardResultWriterTests : IAsyncLifetime
+public abstract class ShardResultWriterTests : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private EmbeddedDatabase database = null!;
+    private StorageDatabase database = null!;
 
-    public async Task InitializeAsync() => database = await EmbeddedDatabase.CreateAsync();
+    protected StorageDatabase Database => database;
+
+    public async Task InitializeAsync() => database = await CreateDatabaseAsync();
 
     public async Task DisposeAsync() => await database.DisposeAsync();
+
+    protected abstract Task<StorageDatabase> CreateDatabaseAsync();
 
     [Fact]
     public async Task A_shard_result_is_stored_and_the_shard_completed_with_its_counts()
@@ -58,7 +62,7 @@ public sealed class SqliteShardResultWriterTests : IAsyncLifetime
         await database.Writer.WriteAsync(ResultOf(run, shard, failedImages: 0), None);
 
         // A late redelivery that only carries part of the shard must not shrink the counts.
-        var partial = new ShardResult(run.Id, shard.ShardId, [EmbeddedDatabase.Prediction(shard.Items[0].ImageId)], [], "worker-2");
+        var partial = new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(shard.Items[0].ImageId)], [], "worker-2");
         await database.Writer.WriteAsync(partial, None);
 
         await using var context = database.Context();
@@ -72,7 +76,7 @@ public sealed class SqliteShardResultWriterTests : IAsyncLifetime
     {
         var run = await database.StartRunAsync();
         var shard = await database.AddShardAsync(run, "a.jpg");
-        var prediction = EmbeddedDatabase.Prediction(shard.Items[0].ImageId, top: 0.75f, embeddingLength: 1280);
+        var prediction = StorageDatabase.Prediction(shard.Items[0].ImageId, top: 0.75f, embeddingLength: 1280);
         var before = DateTime.UtcNow;
 
         await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [prediction], [], "w"), None);
@@ -94,7 +98,7 @@ public sealed class SqliteShardResultWriterTests : IAsyncLifetime
         var shard = await database.AddShardAsync(run, "a.jpg");
 
         await database.Writer.WriteAsync(
-            new ShardResult(run.Id, shard.ShardId, [EmbeddedDatabase.Prediction(shard.Items[0].ImageId)], [], "w"), None);
+            new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(shard.Items[0].ImageId)], [], "w"), None);
 
         Assert.Equal(DBNull.Value, await database.ScalarAsync("SELECT embedding FROM predictions"));
     }
@@ -122,7 +126,7 @@ public sealed class SqliteShardResultWriterTests : IAsyncLifetime
         var other = await database.AddShardAsync(run, "b.jpg");
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => database.Writer.WriteAsync(
-            new ShardResult(run.Id, shard.ShardId, [EmbeddedDatabase.Prediction(other.Items[0].ImageId)], [], "w"), None));
+            new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(other.Items[0].ImageId)], [], "w"), None));
 
         Assert.Contains(other.Items[0].ImageId.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
         Assert.Equal(0L, await database.ScalarAsync("SELECT COUNT(*) FROM predictions"));
@@ -155,7 +159,17 @@ public sealed class SqliteShardResultWriterTests : IAsyncLifetime
         var failed = shard.Items.Take(failedImages)
             .Select(i => new ImageFailure(i.ImageId, FailureStage.Decode, "not an image: the file starts with '<html'"))
             .ToList();
-        var ok = shard.Items.Skip(failedImages).Select(i => EmbeddedDatabase.Prediction(i.ImageId)).ToList();
+        var ok = shard.Items.Skip(failedImages).Select(i => StorageDatabase.Prediction(i.ImageId)).ToList();
         return new ShardResult(run.Id, shard.ShardId, ok, failed, "worker-1");
     }
+}
+
+public sealed class SqliteShardResultWriterTests : ShardResultWriterTests
+{
+    protected override async Task<StorageDatabase> CreateDatabaseAsync() => await EmbeddedDatabase.CreateAsync();
+}
+
+public sealed class PostgresShardResultWriterTests(PostgresDatabase postgres) : ShardResultWriterTests, IClassFixture<PostgresDatabase>
+{
+    protected override async Task<StorageDatabase> CreateDatabaseAsync() => await DistributedDatabase.CreateAsync(postgres);
 }

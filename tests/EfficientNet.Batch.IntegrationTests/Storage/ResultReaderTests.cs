@@ -3,14 +3,18 @@ using EfficientNet.Batch.Storage.Results;
 
 namespace EfficientNet.Batch.IntegrationTests.Storage;
 
-public sealed class SqliteResultReaderTests : IAsyncLifetime
+public abstract class ResultReaderTests : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private EmbeddedDatabase database = null!;
+    private StorageDatabase database = null!;
 
-    public async Task InitializeAsync() => database = await EmbeddedDatabase.CreateAsync();
+    protected StorageDatabase Database => database;
+
+    public async Task InitializeAsync() => database = await CreateDatabaseAsync();
 
     public async Task DisposeAsync() => await database.DisposeAsync();
+
+    protected abstract Task<StorageDatabase> CreateDatabaseAsync();
 
     [Fact]
     public async Task Rows_stream_in_key_order_with_labels_by_probability_and_failures()
@@ -53,7 +57,7 @@ public sealed class SqliteResultReaderTests : IAsyncLifetime
         var done = await database.AddShardAsync(run, "a.jpg");
         await database.AddShardAsync(run, "b.jpg");
         await database.Writer.WriteAsync(
-            new ShardResult(run.Id, done.ShardId, [EmbeddedDatabase.Prediction(done.Items[0].ImageId)], [], "w"), None);
+            new ShardResult(run.Id, done.ShardId, [StorageDatabase.Prediction(done.Items[0].ImageId)], [], "w"), None);
 
         var rows = await ReadAllAsync(run.Id);
 
@@ -68,7 +72,7 @@ public sealed class SqliteResultReaderTests : IAsyncLifetime
         var shard = await database.AddShardAsync(run, "a.jpg", "b.jpg");
         var otherShard = await database.AddShardAsync(other, "a.jpg", "c.jpg");
         await database.Writer.WriteAsync(
-            new ShardResult(run.Id, shard.ShardId, shard.Items.Select(i => EmbeddedDatabase.Prediction(i.ImageId)).ToList(), [], "w"), None);
+            new ShardResult(run.Id, shard.ShardId, shard.Items.Select(i => StorageDatabase.Prediction(i.ImageId)).ToList(), [], "w"), None);
         await database.Writer.WriteAsync(
             new ShardResult(other.Id, otherShard.ShardId, [], otherShard.Items.Select(i => new ImageFailure(i.ImageId, FailureStage.Fetch, "gone")).ToList(), "w"), None);
 
@@ -85,7 +89,7 @@ public sealed class SqliteResultReaderTests : IAsyncLifetime
 
         // Two workers raced on a re-published shard: the first failed to fetch, the second succeeded.
         await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [], [new ImageFailure(image, FailureStage.Fetch, "timeout")], "w1"), None);
-        await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [EmbeddedDatabase.Prediction(image)], [], "w2"), None);
+        await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(image)], [], "w2"), None);
 
         var row = Assert.Single(await ReadAllAsync(run.Id));
         Assert.True(row.Ok);
@@ -109,4 +113,14 @@ public sealed class SqliteResultReaderTests : IAsyncLifetime
 
         return rows;
     }
+}
+
+public sealed class SqliteResultReaderTests : ResultReaderTests
+{
+    protected override async Task<StorageDatabase> CreateDatabaseAsync() => await EmbeddedDatabase.CreateAsync();
+}
+
+public sealed class PostgresResultReaderTests(PostgresDatabase postgres) : ResultReaderTests, IClassFixture<PostgresDatabase>
+{
+    protected override async Task<StorageDatabase> CreateDatabaseAsync() => await DistributedDatabase.CreateAsync(postgres);
 }

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using EfficientNet.Batch.Scheduler.Cli;
+using EfficientNet.Batch.Scheduler.Embedded;
+using EfficientNet.Batch.Scheduler.Progress;
+using EfficientNet.Batch.Storage.Runs;
+
+namespace EfficientNet.Batch.Scheduler.Commands;
+
+/// <summary><c>status [run]</c>: a run's counts, shards and failures by reason; <c>--watch</c> follows it until it ends.</summary>
+public sealed class StatusCommand
+{
+    private readonly CliConsole _console;
+    private readonly Argument<string> _run = new("run") { Description = "A run's id, name, or 'latest'.", DefaultValueFactory = _ => "latest" };
+    private readonly Option<string> _database = CommonOptions.Database();
+    private readonly Option<string?> _postgres = CommonOptions.Postgres();
+    private readonly Option<bool> _watch = new("--watch") { Description = "Keep showing progress until the run ends." };
+
+    public StatusCommand(CliConsole console)
+    {
+        _console = console;
+        Command = new Command("status", "Show a run's progress.") { _run, _database, _postgres, _watch };
+        Command.SetAction((parse, ct) => RunAsync(parse, ct));
+    }
+
+    public Command Command { get; }
+
+    private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        await using var storage = await StorageScope.OpenAsync(DatabaseChoice.From(parse, _postgres, _database), cancellationToken);
+        var run = await storage.FindRunAsync(parse.GetValue(_run)!, cancellationToken);
+        var progress = await storage.Runs.GetProgressAsync(run.Id, cancellationToken);
+        if (parse.GetValue(_watch) && progress.Status is RunStatus.Planning or RunStatus.Running)
+        {
+            // Like submit --wait, a watcher also ends the run when it is over, so runs finish without `serve` too.
+            var printer = new ProgressPrinter(_console);
+            var outcome = await new RunMonitor(storage.Runs).WaitAsync(run.Id, run.ErrorBudget, planning: null, printer, cancellationToken);
+            printer.Complete();
+            progress = outcome.Progress;
+            run = await storage.FindRunAsync(run.Id.ToString(), cancellationToken);
+        }
+
+        Print(run, progress);
+        return progress.Status switch
+        {
+            RunStatus.Failed => ExitCodes.RunFailed,
+            RunStatus.Cancelled => ExitCodes.RunFailed,
+            _ => ExitCodes.Success,
+        };
+    }
+
+    private void Print(RunInfo run, RunProgress p)
+    {
+        _console.WriteLine($"run:      {run.Name} ({run.Id})");
+        _console.WriteLine($"status:   {run.Status.ToString().ToLowerInvariant()}{(run.StatusReason is null ? "" : $": {run.StatusReason}")}");
+        _console.WriteLine($"model:    {run.ModelName}");
+        _console.WriteLine($"source:   {run.Source}");
+        _console.WriteLine($"images:   {p.Done} of {p.TotalImages}{(p.PlanningCompleted ? "" : " (still planning)")}: {p.Succeeded} ok, {p.Failed} failed");
+        _console.WriteLine($"shards:   {p.CompletedShards} of {p.TotalShards} done");
+        foreach (var failure in p.FailuresByReason)
+        {
+            _console.WriteLine($"  {failure.Count,6} x {failure.Stage}: {failure.Reason}");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.CommandLine;
+using EfficientNet.Batch.Models;
+using EfficientNet.Batch.Scheduler.Cli;
+using EfficientNet.Batch.Scheduler.Embedded;
+using EfficientNet.Batch.Scheduler.Planning;
+using EfficientNet.Batch.Scheduler.Progress;
+using EfficientNet.Batch.Storage.Runs;
+using EfficientNet.Batch.Storage.Sources;
+using EfficientNet.Batch.Worker.Models;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EfficientNet.Batch.Scheduler.Commands;
+
+/// <summary>
+/// <c>submit &lt;source&gt;</c> (distributed mode): plans a run into PostgreSQL, publishes its shards to RabbitMQ for
+/// the workers, prints the run id; <c>--wait</c> follows it to the end.
+/// </summary>
+public sealed class SubmitCommand
+{
+    private readonly CliConsole _console;
+    private readonly Argument<string> _source = new("source") { Description = "A folder, az://<container>/<prefix>, or manifest:<file> (.txt, .csv, .jsonl)." };
+    private readonly Option<string> _model = new("--model") { Description = "Model URI the workers load: a path they can read, or az://<container>/<path>.onnx (spec and labels beside it).", Required = true };
+    private readonly Option<string?> _sha256 = new("--sha256") { Description = "Expected SHA-256 of the model file; computed from the file when omitted." };
+    private readonly Option<string> _database = CommonOptions.Database();
+    private readonly Option<string?> _postgres = CommonOptions.Postgres();
+    private readonly Option<int> _topK = new("--topk") { Description = "Labels kept per image.", DefaultValueFactory = _ => 5 };
+    private readonly Option<bool> _noEmbeddings = new("--no-embeddings") { Description = "Do not store embeddings." };
+    private readonly Option<int> _shardSize = new("--shard-size") { Description = "Images per shard.", DefaultValueFactory = _ => 256 };
+    private readonly Option<double> _errorBudget = new("--error-budget") { Description = "Fraction of images allowed to fail (0..1).", DefaultValueFactory = _ => 0.01 };
+    private readonly Option<string?> _runName = new("--run-name") { Description = "Name of the run. Default: <source>-<UTC time>." };
+    private readonly Option<bool> _onlyNew = new("--only-new") { Description = "Leave out images this model has already labeled (in any run)." };
+    private readonly Option<bool> _wait = new("--wait") { Description = "Follow the run's progress until it ends; the exit code then tells how it ended." };
+    private readonly Option<bool> _verbose = CommonOptions.Verbose();
+
+    public SubmitCommand(CliConsole console)
+    {
+        _console = console;
+        Command = new Command("submit", "Plan a run and publish its shards to the workers (distributed mode: PostgreSQL + RabbitMQ).")
+        {
+            _source, _model, _sha256, _database, _postgres, _topK, _noEmbeddings, _shardSize, _errorBudget, _runName, _onlyNew, _wait, _verbose,
+        };
+        Command.SetAction((parse, ct) => RunAsync(parse, ct));
+    }
+
+    public Command Command { get; }
+
+    private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var source = parse.GetValue(_source)!;
+        var modelUri = parse.GetValue(_model)!;
+        var (topK, shardSize, errorBudget) = (parse.GetValue(_topK), parse.GetValue(_shardSize), parse.GetValue(_errorBudget));
+        CliChecks.Require(topK is >= 1 and <= 1000, $"--topk must be between 1 and 1000, got {topK}");
+        CliChecks.Require(shardSize is >= 1 and <= 100_000, $"--shard-size must be between 1 and 100000, got {shardSize}");
+        CliChecks.Require(errorBudget is >= 0 and <= 1, $"--error-budget must be a fraction between 0 and 1, got {errorBudget}");
+        var database = DatabaseChoice.From(parse, _postgres, _database);
+
+        using var host = await SchedulerHost.StartAsync(database, parse.GetValue(_verbose), cancellationToken);
+        try
+        {
+            var services = host.Services;
+            var runs = services.GetRequiredService<IRunStore>();
+            await StorageScope.MigrateAsync(runs, database, cancellationToken);
+            var planner = services.GetRequiredService<RunPlanner>();
+            var localModel = await services.GetRequiredService<ModelFileCache>().GetAsync(modelUri, parse.GetValue(_sha256), cancellationToken);
+            var imageSource = services.GetRequiredService<IImageSourceFactory>().Create(source);
+            var request = new RunRequest(
+                parse.GetValue(_runName) ?? $"{RunNames.FromSource(source)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}",
+                RunKind.Label, modelUri, imageSource.Location, topK, !parse.GetValue(_noEmbeddings), errorBudget, shardSize);
+            var planned = await planner.CreateAsync(request, localModel, cancellationToken);
+            _console.WriteLine(planned.Run.Id.ToString());
+            _console.Error.WriteLine($"run {planned.Run.Name} ({planned.Run.Id}): planning {imageSource.Location}");
+            var planning = planner.PlanAsync(planned, imageSource, parse.GetValue(_onlyNew), cancellationToken);
+            if (!parse.GetValue(_wait))
+            {
+                var plan = await planning;
+                _console.Error.WriteLine($"run {planned.Run.Name}: {plan.Images} images in {plan.Shards} shards published{Skipped(plan)}; follow it with: enb status {planned.Run.Id} --watch");
+                return ExitCodes.Success;
+            }
+
+            var progress = new ProgressPrinter(_console);
+            var outcome = await services.GetRequiredService<RunMonitor>().WaitAsync(planned.Run.Id, errorBudget, planning, progress, cancellationToken);
+            progress.Complete();
+            new RunSummaryPrinter(_console).Print(planned.Run, outcome, database);
+            return ExitCodes.For(outcome);
+        }
+        catch (ModelSpecException e)
+        {
+            throw new CliException(e.Message);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static string Skipped(PlanSummary plan) =>
+        plan.SkippedAlreadyLabeled > 0 ? $" ({plan.SkippedAlreadyLabeled} already labeled by this model, left out)" : "";
+}

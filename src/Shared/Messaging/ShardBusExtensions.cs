@@ -1,0 +1,65 @@
+using EfficientNet.Batch.Contracts;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace EfficientNet.Batch.Messaging;
+
+/// <summary>
+/// The message bus of every process: RabbitMQ when ConnectionStrings:RabbitMq is set (distributed mode), MassTransit's
+/// in-memory transport otherwise (embedded mode). Consumers and their definitions are the same in both.
+/// </summary>
+public static class ShardBusExtensions
+{
+    public static IHostApplicationBuilder AddShardBus(
+        this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator> consumers, bool forceInMemory = false)
+    {
+        var rabbit = forceInMemory ? null : builder.Configuration.GetConnectionString(ConnectionNames.RabbitMq);
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            consumers(bus);
+            if (string.IsNullOrWhiteSpace(rabbit))
+            {
+                bus.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                return;
+            }
+
+            var address = RabbitMqAddress.Parse(rabbit);
+            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            {
+                // Quorum queues: replicated, and messages survive a broker crash (kill -9 tested in ENVIRONMENT.md).
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbitEndpoint)
+                {
+                    rabbitEndpoint.SetQuorumQueue();
+                }
+            });
+            bus.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.Host(address.Host, (ushort)address.Port, address.VirtualHost, h =>
+                {
+                    h.Username(address.Username);
+                    h.Password(address.Password);
+                    if (address.UseTls)
+                    {
+                        h.UseSsl(ssl => ssl.ServerName = address.Host);
+                    }
+                });
+
+                // The scheduler may publish before any worker has declared the queue: bind it on publish too, with the
+                // same arguments as the consumer's endpoint, so no shard is dropped by an exchange without bindings.
+                cfg.Publish<ProcessShard>(publish => publish.BindQueue(ShardQueue.Name, ShardQueue.Name, queue => queue.SetQuorumQueue()));
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        var startTimeout = builder.Configuration.GetValue("Bus:StartTimeoutSeconds", 30);
+        builder.Services.Configure<MassTransitHostOptions>(options =>
+        {
+            // A process that cannot reach the broker fails its start with the reason instead of idling.
+            options.WaitUntilStarted = true;
+            options.StartTimeout = TimeSpan.FromSeconds(startTimeout);
+        });
+        return builder;
+    }
+}

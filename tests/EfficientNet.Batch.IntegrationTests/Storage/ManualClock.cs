@@ -1,0 +1,11 @@
+namespace EfficientNet.Batch.IntegrationTests.Storage;
+
+/// <summary>Real time plus an offset that a test moves forward: leases expire without waiting.</summary>
+public sealed class ManualClock : TimeProvider
+{
+    private long offsetTicks;
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow().AddTicks(Interlocked.Read(ref offsetTicks));
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref offsetTicks, by.Ticks);
+}

@@ -1,0 +1,54 @@
+using EfficientNet.Batch.Storage.Database.Entities;
+using EfficientNet.Batch.Storage.Database.Postgres;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations.Operations;
+
+namespace EfficientNet.Batch.UnitTests.Storage;
+
+/// <summary>The PostgreSQL model and migrations, built without a server (the design-time factory's placeholder connection).</summary>
+public sealed class PostgresModelTests : IDisposable
+{
+    private readonly PostgresBatchDbContext context = new PostgresDesignTimeContextFactory().CreateDbContext([]);
+
+    public void Dispose() => context.Dispose();
+
+    [Theory]
+    [InlineData(typeof(PredictionEntity), nameof(PredictionEntity.TopIndices), "integer[]")]
+    [InlineData(typeof(PredictionEntity), nameof(PredictionEntity.TopProbabilities), "real[]")]
+    [InlineData(typeof(PredictionEntity), nameof(PredictionEntity.Embedding), "real[]")]
+    [InlineData(typeof(ShardEntity), nameof(ShardEntity.ImageIds), "bigint[]")]
+    [InlineData(typeof(ShardEntity), nameof(ShardEntity.CreatedAt), "timestamp with time zone")]
+    [InlineData(typeof(RunEntity), nameof(RunEntity.PlanningCompletedAt), "timestamp with time zone")]
+    [InlineData(typeof(RunEntity), nameof(RunEntity.Id), "uuid")]
+    public void Arrays_are_native_and_timestamps_carry_their_zone(Type entity, string property, string columnType)
+    {
+        var mapped = context.Model.FindEntityType(entity)!.FindProperty(property)!;
+
+        Assert.Equal(columnType, mapped.GetColumnType());
+        Assert.Null(mapped.GetValueConverter());
+    }
+
+    [Fact]
+    public void The_postgres_migrations_match_the_model()
+    {
+        Assert.False(
+            context.Database.HasPendingModelChanges(),
+            "the model changed: run dotnet ef migrations add <Name> --project src/Storage --context PostgresBatchDbContext --output-dir Migrations/Postgres");
+    }
+
+    [Fact]
+    public void The_migrations_store_embeddings_uncompressed_out_of_line()
+    {
+        var migrations = context.GetService<IMigrationsAssembly>();
+        var operations = migrations.Migrations.Values
+            .Select(type => migrations.CreateMigration(type, context.Database.ProviderName!))
+            .SelectMany(migration => migration.UpOperations)
+            .ToList();
+
+        Assert.Contains(
+            operations.OfType<SqlOperation>(),
+            op => op.Sql.Contains("ALTER COLUMN embedding SET STORAGE EXTERNAL", StringComparison.Ordinal));
+    }
+}
