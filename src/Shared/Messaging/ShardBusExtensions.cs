@@ -47,9 +47,12 @@ public static class ShardBusExtensions
                     }
                 });
 
-                // The scheduler may publish before any worker has declared the queue: bind it on publish too, with the
-                // same arguments as the consumer's endpoint, so no shard is dropped by an exchange without bindings.
-                cfg.Publish<ProcessShard>(publish => publish.BindQueue(ShardQueue.Name, ShardQueue.Name, queue => queue.SetQuorumQueue()));
+                // The scheduler may publish before any worker has declared its endpoint: the publisher binds the queue
+                // (same arguments as the consumer's endpoint) straight to the message type's exchange, so no shard is
+                // dropped by an exchange without bindings. Once a worker adds its own exchange-to-exchange path,
+                // RabbitMQ still delivers one copy per queue.
+                cfg.Publish<ProcessShard>(publish => publish.BindQueue(
+                    cfg.MessageTopology.EntityNameFormatter.FormatEntityName<ProcessShard>(), ShardQueue.Name, queue => queue.SetQuorumQueue()));
                 cfg.ConfigureEndpoints(context);
             });
         });

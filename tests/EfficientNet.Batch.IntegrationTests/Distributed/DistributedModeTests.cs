@@ -131,7 +131,7 @@ public sealed class DistributedModeTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     [Fact]
-    public async Task A_manifest_run_labels_the_listed_files_and_serve_reports_it_over_the_api()
+    public async Task A_manifest_run_submitted_before_any_worker_is_kept_labeled_and_completed_by_serve()
     {
         using var dir = new TempDirectory("enb-manifest");
         var listed = Photos().Take(4).ToList();
@@ -142,12 +142,14 @@ public sealed class DistributedModeTests(ITestOutputHelper output) : IAsyncLifet
 
         var manifest = dir.File("corpus.txt");
         await File.WriteAllLinesAsync(manifest, listed.Select(Path.GetFileName)!);
-        await using var worker = await StartWorkerAsync();
         await using var scheduler = _stack.StartScheduler("serve", "--urls", "http://127.0.0.1:18081");
         await scheduler.WaitForOutputAsync("Now listening on", TimeSpan.FromSeconds(60));
 
-        var (exitCode, text) = await _stack.EnbAsync("submit", $"manifest:{manifest}", "--model", TestPaths.TestModel, "--run-name", "manifest", "--wait");
+        // Submitted before any worker exists: the queue must keep the shards until one starts.
+        var (exitCode, text) = await _stack.EnbAsync("submit", $"manifest:{manifest}", "--model", TestPaths.TestModel, "--run-name", "manifest", "--shard-size", "2");
         Assert.True(exitCode == ExitCodes.Success, text);
+        await using var worker = await StartWorkerAsync();
+        await WaitUntilAsync(async () => await _stack.ScalarAsync("SELECT count(*) FROM runs WHERE status = 'completed'") == 1, TimeSpan.FromSeconds(60));
         Assert.Equal(listed.Count, await _stack.ScalarAsync("SELECT count(*) FROM predictions"));
 
         using var http = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:18081") };
