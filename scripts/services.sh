@@ -558,7 +558,8 @@ pg_start() {
   wait_for "$TIMEOUT" pg_ready || fail_with_log postgres "$PG_LOG" "pg_isready fails on 127.0.0.1:$PG_PORT"
 }
 
-# Role enb (password, CREATEDB for per-test databases) and database enb owned by it.
+# Role enb (password, CREATEDB for per-test databases, pg_signal_backend so tests can DROP DATABASE ... WITH (FORCE))
+# and database enb owned by it.
 pg_configure() {
   local psql=("$PG_BIN/psql" -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAtX)
   as_pg "${psql[@]}" -c "DO \$\$ BEGIN
@@ -567,6 +568,7 @@ pg_configure() {
       ELSE
         ALTER ROLE enb LOGIN CREATEDB PASSWORD '$PASSWORD';
       END IF;
+      GRANT pg_signal_backend TO enb;
     END \$\$;" >/dev/null
   if [[ $(as_pg "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = 'enb'") != 1 ]]; then
     as_pg "${psql[@]}" -c "CREATE DATABASE enb OWNER enb" >/dev/null

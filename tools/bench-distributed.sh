@@ -20,7 +20,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-dotnet build -c Release --nologo -v quiet src/Scheduler src/Worker >/dev/null
+dotnet build src/Scheduler -c Release --nologo -v quiet >/dev/null
+dotnet build src/Worker -c Release --nologo -v quiet >/dev/null
 enb="dotnet src/Scheduler/bin/Release/net10.0/enb.dll"
 worker="src/Worker/bin/Release/net10.0/EfficientNet.Batch.Worker.dll"
 user=$(printf '%s' "$ConnectionStrings__RabbitMq" | sed -E 's#^amqp://([^:]+):.*#\1#')
@@ -53,7 +54,7 @@ for workers in 1 2; do
     timeout 120 bash -c "until grep -q 'Now listening on' '$work/worker$w.log'; do sleep 0.2; done"
   done
   start=$(date +%s.%N)
-  $enb submit "$work/corpus" --model models/test/efficientnet_tiny.onnx --wait --run-name "bench-$workers" > "$work/submit.log" 2>&1
+  $enb submit "$work/corpus" --model models/test/efficientnet_tiny.onnx --shard-size 32 --wait --run-name "bench-$workers" > "$work/submit.log" 2>&1
   end=$(date +%s.%N)
   ok=$("$ENB_PSQL" -d "$db" -tAc "SELECT count(*) FROM predictions")
   per_worker=$("$ENB_PSQL" -d "$db" -tAc "SELECT string_agg(n::text, '+') FROM (SELECT count(*) n FROM shards GROUP BY worker_id) s")

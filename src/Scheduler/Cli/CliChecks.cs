@@ -10,4 +10,12 @@ internal static class CliChecks
             throw new CliException(message);
         }
     }
+
+    /// <summary>The per-run options label and submit share, checked the same way for both.</summary>
+    public static void RunOptions(int topK, int shardSize, double errorBudget)
+    {
+        Require(topK is >= 1 and <= 1000, $"--topk must be between 1 and 1000, got {topK}");
+        Require(shardSize is >= 1 and <= 100_000, $"--shard-size must be between 1 and 100000, got {shardSize}");
+        Require(errorBudget is >= 0 and <= 1, $"--error-budget must be a fraction between 0 and 1, got {errorBudget}");
+    }
 }

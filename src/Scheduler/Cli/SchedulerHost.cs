@@ -39,6 +39,7 @@ public static class SchedulerHost
     /// <summary>Composition shared by the CLI's distributed commands and the scheduler service.</summary>
     public static void Configure(IHostApplicationBuilder builder, DatabaseChoice database, LogEventLevel level, Action<IBusRegistrationConfigurator>? consumers)
     {
+        builder.AddConfigFile();
         builder.AddBatchLogging(level);
         database.AddTo(builder.Services);
         builder.Services.AddImageStores(

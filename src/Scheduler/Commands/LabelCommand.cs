@@ -57,10 +57,8 @@ public sealed class LabelCommand
             throw new CliException("--embeddings and --no-embeddings contradict each other; give one");
         }
 
-        CliChecks.Require(topK is >= 1 and <= 1000, $"--topk must be between 1 and 1000, got {topK}");
+        CliChecks.RunOptions(topK, shardSize, errorBudget);
         CliChecks.Require(batchSize is >= 1 and <= 1024, $"--batch-size must be between 1 and 1024, got {batchSize}");
-        CliChecks.Require(shardSize is >= 1 and <= 100_000, $"--shard-size must be between 1 and 100000, got {shardSize}");
-        CliChecks.Require(errorBudget is >= 0 and <= 1, $"--error-budget must be a fraction between 0 and 1, got {errorBudget}");
         CliChecks.Require(Directory.Exists(folder), $"folder not found: {folder}");
         CliChecks.Require(File.Exists(modelPath), $"model file not found: {modelPath}");
 
@@ -91,7 +89,7 @@ public sealed class LabelCommand
     private async Task<int> LabelAsync(IServiceProvider services, RunRequest request, DatabaseChoice database, CancellationToken cancellationToken)
     {
         var runs = services.GetRequiredService<IRunStore>();
-        await runs.MigrateAsync(cancellationToken);
+        await StorageScope.MigrateAsync(runs, database, cancellationToken);
         var planner = services.GetRequiredService<RunPlanner>();
         PlannedRun planned;
         try

@@ -49,9 +49,7 @@ public sealed class SubmitCommand
         var source = parse.GetValue(_source)!;
         var modelUri = parse.GetValue(_model)!;
         var (topK, shardSize, errorBudget) = (parse.GetValue(_topK), parse.GetValue(_shardSize), parse.GetValue(_errorBudget));
-        CliChecks.Require(topK is >= 1 and <= 1000, $"--topk must be between 1 and 1000, got {topK}");
-        CliChecks.Require(shardSize is >= 1 and <= 100_000, $"--shard-size must be between 1 and 100000, got {shardSize}");
-        CliChecks.Require(errorBudget is >= 0 and <= 1, $"--error-budget must be a fraction between 0 and 1, got {errorBudget}");
+        CliChecks.RunOptions(topK, shardSize, errorBudget);
         var database = DatabaseChoice.From(parse, _postgres, _database);
 
         using var host = await SchedulerHost.StartAsync(database, parse.GetValue(_verbose), cancellationToken);

@@ -13,11 +13,7 @@ public static class DistributedWorkerExtensions
 {
     public static IHostApplicationBuilder AddDistributedWorker(this IHostApplicationBuilder builder)
     {
-        if (builder.Configuration["ENB_CONFIG_FILE"] is { Length: > 0 } configFile)
-        {
-            builder.Configuration.AddJsonFile(configFile, optional: false, reloadOnChange: false);
-        }
-
+        builder.AddConfigFile();
         var postgres = RequiredConnectionString(builder.Configuration, ConnectionNames.Postgres, "Host=...;Database=...;Username=...;Password=...");
         RequiredConnectionString(builder.Configuration, ConnectionNames.RabbitMq, "amqp://user:password@host:5672/");
 
