@@ -43,7 +43,7 @@ public sealed class RetryFailedCommand
             var shards = await runs.RequeueFailedImagesAsync(run.Id, run.ShardSize, cancellationToken);
             foreach (var shard in shards)
             {
-                await planner.PublishAsync(run.Id, shard, model, options, cancellationToken);
+                await planner.PublishAndMarkAsync(run.Id, shard, model, options, cancellationToken);
             }
 
             _console.WriteLine($"run {run.Name}: {shards.Sum(s => s.Items.Count)} failed images requeued in {shards.Count} shards");

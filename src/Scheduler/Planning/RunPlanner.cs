@@ -90,7 +90,14 @@ public sealed class RunPlanner(IRunStore runs, IPublishEndpoint publisher, ILogg
     private async Task PublishShardAsync(PlannedRun planned, IImageSource source, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         var shard = await runs.AddShardAsync(planned.Run.Id, source.Location, keys, cancellationToken);
-        await PublishAsync(planned.Run.Id, shard, planned.Model, planned.Options, cancellationToken);
+        await PublishAndMarkAsync(planned.Run.Id, shard, planned.Model, planned.Options, cancellationToken);
+    }
+
+    /// <summary>Publishes one shard of a run and records it as published (retry-failed; planning does the same per shard).</summary>
+    public async Task PublishAndMarkAsync(Guid runId, PlannedShard shard, ModelReference model, ShardOptions options, CancellationToken cancellationToken)
+    {
+        await PublishAsync(runId, shard, model, options, cancellationToken);
+        await runs.MarkPublishedAsync(runId, [shard.ShardId], cancellationToken);
     }
 
     /// <summary>Publishes one shard of a run (planning, retry-failed, the sweeper).</summary>

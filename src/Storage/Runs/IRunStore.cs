@@ -50,9 +50,10 @@ public interface IRunStore
 
     /// <summary>
     /// Shards of running runs whose lease expired: Running with leased_at older than <paramref name="lease"/> (a
-    /// worker died or hung), or Pending and created longer ago than that (published but never started, or the
-    /// planner died before publishing). Each returned shard's lease is restarted now, atomically, so concurrent
-    /// sweepers do not both re-publish it. Items carry image ids and keys.
+    /// worker died or hung), or Pending, never published and created longer ago than that (the planner died between
+    /// commit and publish). A published Pending shard is waiting in the queue and is never claimed. Each returned
+    /// shard's lease and publish time are restarted now, atomically, so concurrent sweepers do not both re-publish it.
+    /// Items carry image ids and keys.
     /// </summary>
     Task<IReadOnlyList<ExpiredShard>> ClaimExpiredShardsAsync(TimeSpan lease, int limit, CancellationToken cancellationToken);
 
@@ -65,6 +66,9 @@ public interface IRunStore
 
     /// <summary>For incremental runs: the keys of <paramref name="keys"/> that have no prediction yet from any run of this model.</summary>
     Task<IReadOnlyList<string>> FilterUnlabeledAsync(long modelId, string source, IReadOnlyList<string> keys, CancellationToken cancellationToken);
+
+    /// <summary>Records that these shards' messages were published (after the broker accepted them).</summary>
+    Task MarkPublishedAsync(Guid runId, IReadOnlyList<long> shardIds, CancellationToken cancellationToken);
 
     /// <summary>Runs in status Running (the scheduler service completes them).</summary>
     Task<IReadOnlyList<RunInfo>> ListActiveRunsAsync(CancellationToken cancellationToken);

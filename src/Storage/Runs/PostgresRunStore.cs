@@ -62,10 +62,30 @@ public sealed class PostgresRunStore : RunStore<PostgresBatchDbContext>
     /// Applies pending migrations. EF Core takes a PostgreSQL advisory lock around them, so services starting
     /// together (scheduler, workers, the migration job) do not migrate twice.
     /// </summary>
+    /// <summary>Key of the session-level advisory lock that serialises migrations across processes.</summary>
+    private const long MigrationLock = 0x656E625F6D6967; // "enb_mig"
+
     public override async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
-        await db.Database.MigrateAsync(cancellationToken);
+        // Several services may start at once against an empty or older database. EF Core's own migration lock did not
+        // stop two of them from applying the same second migration (measured: "column already exists"), so the
+        // whole migration runs under an advisory lock held on a separate connection.
+        await using var lockConnection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var acquire = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLock})", lockConnection))
+        {
+            await acquire.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({MigrationLock})", lockConnection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
     }
 
     public override async Task<PlannedShard> AddShardAsync(

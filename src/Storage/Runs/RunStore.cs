@@ -282,7 +282,7 @@ public abstract class RunStore<TContext> : IRunStore
         {
             var updated = await ExpiredShards(db, expiredBefore)
                 .Where(s => s.RunId == candidate.RunId && s.ShardId == candidate.ShardId)
-                .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeasedAt, now), cancellationToken);
+                .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeasedAt, now).SetProperty(s => s.PublishedAt, now), cancellationToken);
             if (updated == 1)
             {
                 claimed.Add((candidate.RunId, candidate.ShardId, candidate.Status, candidate.Attempts, candidate.ImageIds));
@@ -409,10 +409,22 @@ public abstract class RunStore<TContext> : IRunStore
     /// Shards of running runs that nobody holds: Running with a lease older than <paramref name="expiredBefore"/>,
     /// or Pending and written (or last re-published) before it.
     /// </summary>
+    // Running with an old lease: its worker died or hangs. Pending and never published: the planner died between
+    // committing the shard and publishing it. A Pending shard that was published is waiting in the queue, however
+    // long the backlog: re-publishing it would only fill the queue with duplicates.
     private static IQueryable<ShardEntity> ExpiredShards(TContext db, DateTime expiredBefore) =>
-        db.Shards.Where(s => (s.Status == ShardStatus.Pending || s.Status == ShardStatus.Running)
-            && (s.LeasedAt ?? s.CreatedAt) < expiredBefore
+        db.Shards.Where(s => ((s.Status == ShardStatus.Running && s.LeasedAt < expiredBefore)
+                || (s.Status == ShardStatus.Pending && s.PublishedAt == null && s.CreatedAt < expiredBefore))
             && db.Runs.Any(r => r.Id == s.RunId && r.Status == RunStatus.Running));
+
+    public async Task MarkPublishedAsync(Guid runId, IReadOnlyList<long> shardIds, CancellationToken cancellationToken)
+    {
+        var now = UtcNow;
+        var ids = shardIds.ToArray();
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        await db.Shards.Where(s => s.RunId == runId && ids.Contains(s.ShardId) && s.PublishedAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(s => s.PublishedAt, now), cancellationToken);
+    }
 
     private static async Task<Dictionary<long, string>> KeysOfAsync(TContext db, long[] imageIds, CancellationToken cancellationToken) =>
         imageIds.Length == 0

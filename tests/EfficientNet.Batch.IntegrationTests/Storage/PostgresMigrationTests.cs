@@ -46,7 +46,10 @@ public sealed class PostgresMigrationTests(PostgresDatabase postgres) : IClassFi
 
             await Task.WhenAll(providers.Select(p => Task.Run(() => p.GetRequiredService<IRunStore>().MigrateAsync(CancellationToken.None))));
 
-            Assert.Equal(["1"], await ListAsync(empty.ConnectionString, "SELECT count(*)::text FROM \"__EFMigrationsHistory\""));
+            var migrations = new ServiceCollection().AddPostgresStorage(empty.ConnectionString).BuildServiceProvider()
+                .GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<EfficientNet.Batch.Storage.Database.Postgres.PostgresBatchDbContext>>()
+                .CreateDbContext().Database.GetMigrations().Count();
+            Assert.Equal([migrations.ToString(System.Globalization.CultureInfo.InvariantCulture)], await ListAsync(empty.ConnectionString, "SELECT count(*)::text FROM \"__EFMigrationsHistory\""));
             foreach (var provider in providers)
             {
                 await provider.DisposeAsync();

@@ -145,17 +145,36 @@ public abstract class ShardLeaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_published_shard_waiting_in_the_queue_is_never_claimed_but_an_unpublished_one_is()
+    {
+        var run = await database.StartRunAsync();
+        var published = await database.AddShardAsync(run, "queued/a.jpg");
+        var lost = await database.AddShardAsync(run, "lost/a.jpg");
+        await Runs.MarkPublishedAsync(run.Id, [published.ShardId], None);
+
+        database.Clock.Advance(TimeSpan.FromHours(6));
+        var claimed = await Runs.ClaimExpiredShardsAsync(Lease, 10, None);
+        Assert.Equal([lost.ShardId], claimed.Select(c => c.ShardId));
+
+        database.Clock.Advance(TimeSpan.FromHours(6));
+        Assert.Empty(await Runs.ClaimExpiredShardsAsync(Lease, 10, None));
+    }
+
+    [Fact]
     public async Task Two_sweepers_at_once_claim_each_expired_shard_exactly_once()
     {
         var run = await database.StartRunAsync();
         var other = await database.StartRunAsync("other");
         for (var s = 0; s < 30; s++)
         {
-            await database.AddShardAsync(s % 2 == 0 ? run : other, $"{s:D2}/a.jpg", $"{s:D2}/b.jpg");
+            var owner = s % 2 == 0 ? run : other;
+            var shard = await database.AddShardAsync(owner, $"{s:D2}/a.jpg", $"{s:D2}/b.jpg");
+            Assert.True(await Runs.TryStartShardAsync(owner.Id, shard.ShardId, "hung-worker", None));
         }
 
         database.Clock.Advance(Lease * 2);
 
+        // Running shards whose worker hangs are claimed again each time their lease expires once more.
         for (var round = 0; round < 3; round++)
         {
             var sweepers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>

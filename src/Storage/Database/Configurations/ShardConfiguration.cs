@@ -24,6 +24,7 @@ public sealed class ShardConfiguration : IEntityTypeConfiguration<ShardEntity>
         builder.Property(s => s.OkCount).HasColumnName("ok_count");
         builder.Property(s => s.FailedCount).HasColumnName("failed_count");
         builder.Property(s => s.CreatedAt).HasColumnName("created_at");
+        builder.Property(s => s.PublishedAt).HasColumnName("published_at");
         builder.Property(s => s.IsRetry).HasColumnName("is_retry");
 
         builder.HasOne<RunEntity>().WithMany().HasForeignKey(s => s.RunId)

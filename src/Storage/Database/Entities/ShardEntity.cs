@@ -23,6 +23,9 @@ public sealed class ShardEntity
     /// <summary>When the shard was written: the sweeper re-publishes a Pending shard that nobody started within a lease.</summary>
     public DateTime CreatedAt { get; set; }
 
+    /// <summary>When its ProcessShard message was last published; null while a planner may have died before publishing.</summary>
+    public DateTime? PublishedAt { get; set; }
+
     /// <summary>
     /// A shard of images re-queued by retry-failed. Its images were already counted by the shards they were planned
     /// in, so the run's image total leaves retry shards out.

@@ -305,6 +305,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("ok_count");
 
+                    b.Property<DateTime?>("PublishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("published_at");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("text")

@@ -296,6 +296,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("ok_count");
 
+                    b.Property<DateTime?>("PublishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("published_at");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("TEXT")
