@@ -1,0 +1,615 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using EfficientNet.Batch.IntegrationTests.Distributed;
+using EfficientNet.Batch.Scheduler.Cli;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace EfficientNet.Batch.IntegrationTests.Faults;
+
+/// <summary>
+/// Fault injection against the real services of scripts/services.sh: each test starts worker processes on its own
+/// database, virtual host and corpus, injects one fault mid-run (a killed, terminated or frozen worker, a restarted
+/// broker or database, a malformed message), and proves the promise: the run completes with exactly one prediction
+/// per image, no shard is left unfinished, and the system keeps going. Every test logs what it injected and the counts
+/// it verified. Run them alone with <c>dotnet test --filter Category=Faults</c>.
+/// </summary>
+/// <remarks>
+/// Runs end without the scheduler's sweeper unless the test is about it (<c>enb status --watch</c> completes them; the
+/// broker test runs <c>enb serve</c> with the default 180 s lease, far longer than the run): only the broker's
+/// redelivery of unacked messages can bring a lost shard back, so an ack sent before the commit would leave a shard
+/// unfinished and fail the test.
+/// </remarks>
+[Collection(DistributedCollection.Name)]
+public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Faults = "Faults";
+    private const string ErrorQueue = "process-shard_error";
+    private const string SkippedQueue = "process-shard_skipped";
+    private static readonly TimeSpan WorkerStart = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan RunEnd = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan ServiceRestart = TimeSpan.FromSeconds(150);
+
+    /// <summary>
+    /// Workers that take one image of a shard at a time, so a few hundred images last long enough (several seconds at
+    /// about 50 images/s on two cores) to inject a fault mid-run. Prefetch stays at two shards, so a lost connection
+    /// always has unacked messages.
+    /// </summary>
+    private static readonly (string, string)[] Throttled =
+    [
+        ("Pipeline__ShardConcurrency", "2"), ("Pipeline__ImagesInFlightPerShard", "1"), ("Inference__BatchSize", "1"),
+    ];
+
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<TempDirectory> _folders = [];
+    private DistributedStack _stack = null!;
+
+    public async Task InitializeAsync()
+    {
+        _stack = await DistributedStack.CreateAsync();
+        var (exitCode, text) = await _stack.EnbAsync("migrate");
+        Assert.True(exitCode == 0, text);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stack.DisposeAsync();
+        foreach (var folder in _folders)
+        {
+            folder.Dispose();
+        }
+    }
+
+    [Fact]
+    [Trait("Category", Faults)]
+    public async Task A_worker_killed_with_sigkill_mid_run_loses_no_image_and_a_new_worker_finishes_the_run()
+    {
+        var corpus = CreateCorpus(copies: 48);
+        await using var victim = await StartWorkerAsync(Throttled);
+        var run = await SubmitAsync(corpus, shardSize: 8);
+        var before = await WaitForMidRunAsync(run, completedShards: 3);
+
+        victim.Kill();
+        await victim.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        // Read after its death: the shards it had claimed and never committed (it can no longer finish one meanwhile).
+        var held = await ShardsHeldByAsync(victim);
+        Log($"INJECTED: kill -9 of worker pid {victim.Id} with {before.Completed} of {before.Total} shards completed; it left shard(s) [{string.Join(", ", held)}] running and uncommitted (plus its unacked prefetch)");
+
+        await using var replacement = await StartWorkerAsync(Throttled);
+        Log($"started replacement worker pid {replacement.Id}");
+        await WatchUntilCompletedAsync(run);
+
+        var counts = await VerifyExactlyOnceAsync(run, corpus.Count);
+        Assert.All(held, shard => Assert.True(counts.AttemptsOf(shard) >= 2, $"shard {shard} held by the killed worker was not taken again"));
+        Log($"VERIFIED: {counts}; the killed worker's shard(s) were redelivered by the broker and completed by pid {replacement.Id}");
+    }
+
+    [Fact]
+    [Trait("Category", Faults)]
+    public async Task A_rabbitmq_restart_mid_run_is_survived_by_workers_and_scheduler_that_reconnect_by_themselves()
+    {
+        var corpus = CreateCorpus(copies: 48);
+        // The default lease (180 s) keeps the sweeper out of the run itself: only the broker's redelivery counts there.
+        await using var scheduler = await StartServeAsync(("Scheduler__SweepIntervalSeconds", "2"));
+        await using var worker = await StartWorkerAsync(Throttled);
+        var run = await SubmitAsync(corpus, shardSize: 8);
+        var before = await WaitForMidRunAsync(run, completedShards: 3);
+
+        using var sampling = new CancellationTokenSource();
+        var workerHealth = SampleHealthAsync(worker, sampling.Token);
+        var schedulerHealth = SampleHealthAsync(scheduler, sampling.Token);
+        try
+        {
+            var (script, elapsed) = await LocalServices.RunAsync(ServiceRestart, "restart", "rabbitmq");
+            Log($"INJECTED: RabbitMQ restarted (clean stop + start, {elapsed.TotalSeconds:F1} s) with {before.Completed} of {before.Total} shards completed; script said:\n{script}");
+        }
+        finally
+        {
+            // The broker is the machine's: whatever happened above, leave it running for the tests that follow.
+            await LocalServices.RunAsync(ServiceRestart, "up", "rabbitmq");
+        }
+
+        var atRestart = await ProgressAsync(run);
+        Assert.True(atRestart.Completed < atRestart.Total, $"the run ended while the broker was down ({atRestart.Completed} of {atRestart.Total})");
+        await WaitForHealthyAsync("worker", worker);
+        await WaitForHealthyAsync("scheduler (enb serve)", scheduler);
+        await sampling.CancelAsync();
+        var (workerStates, schedulerStates) = (await workerHealth, await schedulerHealth);
+        Log($"worker /health/ready sampled over the restart: {string.Join(" -> ", workerStates)}");
+        Log($"scheduler /health/ready sampled over the restart: {string.Join(" -> ", schedulerStates)}");
+        // The readiness check covers the bus: it dropped while the broker was away, so Healthy again (asserted by
+        // WaitForHealthyAsync above) means the process reconnected by itself.
+        Assert.Contains(workerStates, state => state != "200 Healthy");
+        Assert.Contains(schedulerStates, state => state != "200 Healthy");
+        await WatchUntilCompletedAsync(run);
+
+        var counts = await VerifyExactlyOnceAsync(run, corpus.Count);
+        Assert.False(worker.HasExited, worker.Output);
+        Log($"VERIFIED: {atRestart.Total - atRestart.Completed} shards completed after the broker came back, by the same worker pid {worker.Id}; {counts}");
+
+        // The scheduler publishes on its reconnected connection too: a shard made to look lost (running, lease long
+        // expired) is re-published by serve's sweeper, taken by the worker, and written once more without duplicates.
+        var probe = atRestart.Total;
+        var attempts = counts.AttemptsOf(probe);
+        await _stack.ScalarAsync($"UPDATE shards SET status = 'running', leased_at = now() - interval '1 hour' WHERE run_id = '{run}' AND shard_id = {probe} RETURNING 1");
+        await _stack.ScalarAsync($"UPDATE runs SET status = 'running', finished_at = NULL WHERE id = '{run}' RETURNING 1");
+        await scheduler.WaitForOutputAsync($"Re-published shard {probe} of run", TimeSpan.FromSeconds(30));
+        await WaitUntilAsync(
+            $"shard {probe} taken again and the run completed by serve",
+            async () => await RunStatusAsync(run) == "completed"
+                && await _stack.ScalarAsync($"SELECT attempts FROM shards WHERE run_id = '{run}' AND shard_id = {probe} AND status = 'completed'") == attempts + 1,
+            TimeSpan.FromSeconds(30));
+        var again = await VerifyExactlyOnceAsync(run, corpus.Count);
+        Log($"VERIFIED after the reconnect: serve re-published shard {probe} (made to look lost), the worker took it (attempt {attempts + 1}); counts unchanged: {again}");
+    }
+
+    [Fact]
+    [Trait("Category", Faults)]
+    public async Task A_postgres_restart_mid_run_is_retried_and_no_message_is_acked_before_its_commit()
+    {
+        var corpus = CreateCorpus(copies: 48);
+        await using var worker = await StartWorkerAsync(Throttled);
+        var run = await SubmitAsync(corpus, shardSize: 8);
+        var before = await WaitForMidRunAsync(run, completedShards: 3);
+        var linesBefore = worker.Output.Length;
+
+        try
+        {
+            var (script, elapsed) = await LocalServices.RunAsync(ServiceRestart, "restart", "postgres");
+            Log($"INJECTED: PostgreSQL restarted (pg_ctl stop -m fast + start, {elapsed.TotalSeconds:F1} s) with {before.Completed} of {before.Total} shards completed; script said:\n{script}");
+        }
+        finally
+        {
+            await LocalServices.RunAsync(ServiceRestart, "up", "postgres");
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        await WatchUntilCompletedAsync(run);
+
+        var counts = await VerifyExactlyOnceAsync(run, corpus.Count);
+        Assert.False(worker.HasExited, worker.Output);
+        var afterRestart = worker.Output[linesBefore..];
+        var retries = Regex.Count(afterRestart, "R-RETRY");
+        var leaseWarnings = Regex.Count(afterRestart, "Could not renew the lease");
+        var firstCause = Regex.Match(afterRestart, @"R-RETRY[^\n]*\n([^\n]*)").Groups[1].Value.Trim();
+        Log($"worker log after the restart: {retries} message retr(ies) by the consumer's retry policy (first cause: {firstCause}), {leaseWarnings} missed lease renewal(s)");
+        // Every pooled connection was terminated: the worker must have met the fault somewhere, or the test proved nothing.
+        Assert.True(retries + leaseWarnings > 0, $"the worker did not notice the restart\n{afterRestart}");
+        Log($"VERIFIED (no sweeper running: a shard acked before its commit would have stayed unfinished): {counts}");
+    }
+
+    [Fact]
+    [Trait("Category", Faults)]
+    public async Task A_worker_sent_sigterm_mid_run_exits_cleanly_within_its_grace_period_and_loses_nothing()
+    {
+        var grace = TimeSpan.FromSeconds(30);
+        var corpus = CreateCorpus(copies: 48);
+        await using var leaving = await StartWorkerAsync([.. Throttled, ("shutdownTimeoutSeconds", "30")]);
+        var run = await SubmitAsync(corpus, shardSize: 8);
+        var before = await WaitForMidRunAsync(run, completedShards: 3);
+        var held = await ShardsHeldByAsync(leaving);
+
+        var stopping = Stopwatch.StartNew();
+        leaving.Terminate();
+        await leaving.WaitForExitAsync(grace + TimeSpan.FromSeconds(15));
+        stopping.Stop();
+        Log($"INJECTED: SIGTERM to worker pid {leaving.Id} with {before.Completed} of {before.Total} shards completed, holding shard(s) [{string.Join(", ", held)}]; it exited with code {leaving.ExitCode} after {stopping.Elapsed.TotalSeconds:F1} s (grace {grace.TotalSeconds:F0} s)");
+        Assert.True(leaving.ExitCode == 0, $"exit code {leaving.ExitCode}\n{leaving.Output}");
+        Assert.True(stopping.Elapsed < grace, $"took {stopping.Elapsed} to stop\n{leaving.Output}");
+        var drained = await _stack.QueryAsync(
+            $"SELECT shard_id, status FROM shards WHERE run_id = '{run}' AND shard_id = ANY(ARRAY[{string.Join(",", held.DefaultIfEmpty(-1))}]::bigint[])",
+            r => $"{r.GetInt64(0)}:{r.GetString(1)}");
+        Log($"right after its exit, the shard(s) it held: [{string.Join(", ", drained)}] (completed = drained; otherwise returned to the queue)");
+
+        await using var successor = await StartWorkerAsync(Throttled);
+        await WatchUntilCompletedAsync(run);
+
+        var counts = await VerifyExactlyOnceAsync(run, corpus.Count);
+        var finishers = (await _stack.QueryAsync($"SELECT shard_id, worker_id FROM shards WHERE run_id = '{run}'", r => (r.GetInt64(0), r.GetString(1)))).ToDictionary();
+        Assert.All(held, shard => Assert.True(
+            finishers[shard] == WorkerId(leaving) || counts.AttemptsOf(shard) >= 2,
+            $"shard {shard} held at SIGTERM was neither drained by the leaving worker nor taken again"));
+        Log($"VERIFIED: {counts}; shards by worker: {await ShardsPerWorkerAsync(run)}");
+    }
+
+    [Fact]
+    [Trait("Category", Faults)]
+    public async Task Malformed_and_unknown_messages_go_to_the_error_and_skipped_queues_and_the_worker_keeps_working()
+    {
+        await using var worker = await StartWorkerAsync();
+        using var broker = new BrokerManagement(_stack);
+        await WaitUntilAsync("the worker's process-shard queue exists", async () => await broker.DepthAsync("process-shard") is not null, TimeSpan.FromSeconds(30));
+
+        var random = new byte[512];
+        new Random(5).NextBytes(random);
+        var envelope = new Dictionary<string, object> { ["content_type"] = "application/vnd.masstransit+json" };
+        var unknownType = Envelope("urn:message:EfficientNet.Batch.Contracts:NoSuchMessage", """{"anything":1}""");
+        var invalidShard = Envelope("urn:message:EfficientNet.Batch.Contracts:ProcessShard", """{"runId":"not-a-guid","shardId":"seven","items":42}""");
+        Assert.True(await broker.PublishToQueueAsync("process-shard", random), "raw bytes not routed");
+        Assert.True(await broker.PublishToQueueAsync("process-shard", "{ this is not json"u8.ToArray(), envelope), "broken JSON not routed");
+        Assert.True(await broker.PublishToQueueAsync("process-shard", unknownType, envelope), "unknown type not routed");
+        Assert.True(await broker.PublishToQueueAsync("process-shard", invalidShard, envelope), "invalid ProcessShard not routed");
+        Log("INJECTED to process-shard via the management API: 512 random bytes (no content type), '{ this is not json' as a MassTransit envelope, "
+            + "an envelope of unknown type urn:message:EfficientNet.Batch.Contracts:NoSuchMessage, a ProcessShard envelope whose message is invalid JSON for the contract");
+
+        // Measured: all four land within seconds; a message that does not deserialize is faulted before the consumer's
+        // retry policy (1 s, 5 s, 15 s) would apply, which is right for a fault that can only repeat.
+        long? errors = null, skipped = null;
+        await WaitUntilAsync(
+            "3 messages in process-shard_error and 1 in process-shard_skipped",
+            async () =>
+            {
+                (errors, skipped) = (await broker.DepthAsync(ErrorQueue), await broker.DepthAsync(SkippedQueue));
+                return errors == 3 && skipped == 1;
+            },
+            TimeSpan.FromSeconds(60),
+            () => $"error={errors?.ToString() ?? "none"}, skipped={skipped?.ToString() ?? "none"}, queues: {string.Join(", ", broker.QueuesAsync().GetAwaiter().GetResult())}\n{worker.Output}");
+        Log($"dead-lettered: {ErrorQueue} = {errors}, {SkippedQueue} = {skipped}; worker still running: {!worker.HasExited}");
+        var faulted = await broker.PeekFaultsAsync(ErrorQueue, 10);
+        var deadLettered = await broker.PeekFaultsAsync(SkippedQueue, 10);
+        foreach (var fault in faulted.Select(f => $"  {ErrorQueue}: {f}").Concat(deadLettered.Select(f => $"  {SkippedQueue}: {f}")))
+        {
+            Log(fault);
+        }
+
+        // MassTransit faults a message it cannot deserialize (MT-Reason=fault, the exception in the headers) and
+        // dead-letters one whose type no consumer of the endpoint knows (MT-Reason=dead-letter).
+        Assert.Equal(3, faulted.Count(f => f.StartsWith("MT-Reason=fault,", StringComparison.Ordinal)));
+        Assert.Equal(2, faulted.Count(f => f.Contains("JsonReaderException", StringComparison.Ordinal)));
+        Assert.Single(deadLettered, f => f.StartsWith("MT-Reason=dead-letter,", StringComparison.Ordinal));
+
+        Assert.False(worker.HasExited, worker.Output);
+
+        var corpus = CreateCorpus(copies: 4);
+        var (exitCode, text) = await ChildProcess.RunAsync(
+            "enb", _stack.Environment, RunEnd, "submit", corpus.Path, "--model", TestPaths.TestModel, "--shard-size", "4", "--error-budget", "0", "--wait");
+        Assert.True(exitCode == ExitCodes.Success, text);
+        var run = RunId(text);
+
+        var counts = await VerifyExactlyOnceAsync(run, corpus.Count, errorQueue: 3);
+        Assert.Equal(0, await broker.DepthAsync("process-shard") ?? 0);
+        Log($"VERIFIED: a run submitted after the bad messages completed on the same worker (pid {worker.Id}): {counts}");
+    }
+
+    [Fact]
+    [Trait("Category", Faults)]
+    public async Task A_hung_worker_shard_is_republished_by_the_sweeper_after_its_lease_expires_and_duplicates_are_harmless()
+    {
+        var corpus = CreateCorpus(copies: 24);
+        await using var scheduler = await StartServeAsync(("Scheduler__ShardLeaseSeconds", "10"), ("Scheduler__SweepIntervalSeconds", "2"));
+        // One shard at a time on the worker that will hang, so it holds exactly one shard (and prefetches no other).
+        await using var hung = await StartWorkerAsync(("Pipeline__ShardConcurrency", "1"), ("Pipeline__ImagesInFlightPerShard", "1"), ("Inference__BatchSize", "1"));
+        await using var healthy = await StartWorkerAsync(Throttled);
+        var run = await SubmitAsync(corpus, shardSize: 8);
+
+        long stuck = -1;
+        try
+        {
+            await WaitUntilAsync("the worker to hang holds a running shard", async () => (await ShardsHeldByAsync(hung)).Count == 1, TimeSpan.FromSeconds(60));
+            for (var attempt = 0; attempt < 50 && stuck < 0; attempt++)
+            {
+                Signals.Stop(hung);
+                var held = await ShardsHeldByAsync(hung);
+                if (held.Count == 1)
+                {
+                    stuck = held[0];
+                    break;
+                }
+
+                // It was between two shards when it froze: let it take the next one, and freeze it again.
+                Signals.Continue(hung);
+                await Task.Delay(100);
+            }
+
+            Assert.True(stuck > 0, "could not freeze the worker while it held a shard");
+            var progress = await ProgressAsync(run);
+            Log($"INJECTED: SIGSTOP to worker pid {hung.Id} (hung: connection open, message unacked, lease not renewed) while it held shard {stuck}; {progress.Completed} of {progress.Total} shards completed; lease 10 s, sweep every 2 s");
+
+            await scheduler.WaitForOutputAsync($"Re-published shard {stuck} of run", TimeSpan.FromSeconds(60));
+            Log($"the sweeper re-published shard {stuck}");
+            await WaitUntilAsync("the run completed (by enb serve)", async () => await RunStatusAsync(run) == "completed", RunEnd);
+
+            var counts = await VerifyExactlyOnceAsync(run, corpus.Count);
+            var finisher = await _stack.QueryAsync($"SELECT worker_id FROM shards WHERE run_id = '{run}' AND shard_id = {stuck}", r => r.GetString(0));
+            Assert.Equal(WorkerId(healthy), finisher.Single());
+            Assert.True(counts.AttemptsOf(stuck) >= 2, $"shard {stuck}: {counts.AttemptsOf(stuck)} attempts");
+            var republished = Regex.Count(scheduler.Output, "Re-published shard");
+            Log($"VERIFIED while the worker hung: shard {stuck} completed by pid {healthy.Id} on attempt {counts.AttemptsOf(stuck)}; {republished} re-publish(es) by the sweeper in all; {counts}");
+
+            // The hung worker wakes up and finishes its stale copy of the shard: the write is idempotent.
+            Signals.Continue(hung);
+            await hung.WaitForOutputAsync($"Shard {stuck} of run {run} committed", TimeSpan.FromSeconds(60));
+            var after = await VerifyExactlyOnceAsync(run, corpus.Count);
+            Log($"SIGCONT: pid {hung.Id} resumed and committed its stale copy of shard {stuck}; counts unchanged: {after}");
+        }
+        finally
+        {
+            Signals.Continue(hung);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+
+    private void Log(string message) => output.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1} s] {message}");
+
+    private static IEnumerable<string> Photos() =>
+        Directory.EnumerateFiles(TestPaths.SamplePhotos).Where(f => !f.EndsWith(".md", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+
+    /// <summary>A local folder of <paramref name="copies"/> copies of every sample photo (workers on this machine read it directly).</summary>
+    private Corpus CreateCorpus(int copies)
+    {
+        var folder = new TempDirectory("enb-faults");
+        _folders.Add(folder);
+        var count = 0;
+        for (var copy = 0; copy < copies; copy++)
+        {
+            foreach (var photo in Photos())
+            {
+                File.Copy(photo, Path.Combine(folder.Path, $"c{copy:D3}-{Path.GetFileName(photo)}"));
+                count++;
+            }
+        }
+
+        Log($"corpus: {count} images ({copies} copies of {count / copies} sample photos) in {folder.Path}");
+        return new Corpus(folder.Path, count);
+    }
+
+    private async Task<ChildProcess> StartWorkerAsync(params (string Key, string Value)[] settings)
+    {
+        var worker = _stack.StartWorker(settings);
+        await worker.WaitForOutputAsync("Now listening on", WorkerStart);
+        return worker;
+    }
+
+    private async Task<ChildProcess> StartServeAsync(params (string Key, string Value)[] settings)
+    {
+        var environment = new Dictionary<string, string>(_stack.Environment);
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+
+        // Not through the stack: serve needs its own settings. Disposed by the test (await using).
+        var serve = ChildProcess.Start("enb", environment, "serve", "--urls", "http://127.0.0.1:0");
+        await serve.WaitForOutputAsync("Now listening on", WorkerStart);
+        return serve;
+    }
+
+    private async Task<Guid> SubmitAsync(Corpus corpus, int shardSize)
+    {
+        var (exitCode, text) = await ChildProcess.RunAsync(
+            "enb", _stack.Environment, RunEnd, "submit", corpus.Path, "--model", TestPaths.TestModel,
+            "--shard-size", shardSize.ToString(System.Globalization.CultureInfo.InvariantCulture), "--error-budget", "0");
+        Assert.True(exitCode == ExitCodes.Success, text);
+        var run = RunId(text);
+        Log($"submitted run {run}: {corpus.Count} images in shards of {shardSize}");
+        return run;
+    }
+
+    private static Guid RunId(string submitOutput)
+    {
+        var match = Regex.Match(submitOutput, "^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$", RegexOptions.Multiline);
+        Assert.True(match.Success, submitOutput);
+        return Guid.Parse(match.Value);
+    }
+
+    private static string WorkerId(ChildProcess worker) => $"{Environment.MachineName}:{worker.Id}";
+
+    /// <summary>Running shards a worker has claimed (a worker's id is its machine name and process id).</summary>
+    private Task<List<long>> ShardsHeldByAsync(ChildProcess worker) =>
+        _stack.QueryAsync($"SELECT shard_id FROM shards WHERE status = 'running' AND worker_id = '{WorkerId(worker)}' ORDER BY shard_id", r => r.GetInt64(0));
+
+    private async Task<(long Completed, long Total)> ProgressAsync(Guid run)
+    {
+        var rows = await _stack.QueryAsync(
+            $"SELECT count(*) FILTER (WHERE status = 'completed'), count(*) FROM shards WHERE run_id = '{run}'", r => (r.GetInt64(0), r.GetInt64(1)));
+        return rows.Single();
+    }
+
+    private async Task<string> RunStatusAsync(Guid run) =>
+        (await _stack.QueryAsync($"SELECT status FROM runs WHERE id = '{run}'", r => r.GetString(0))).Single();
+
+    /// <summary>Waits until planning is final and at least <paramref name="completedShards"/> shards are done; fails if the run already ended (too fast to inject into).</summary>
+    private async Task<(long Completed, long Total)> WaitForMidRunAsync(Guid run, int completedShards)
+    {
+        await WaitUntilAsync(
+            $"planning done and {completedShards} shards completed",
+            async () => await _stack.ScalarAsync($"SELECT count(*) FROM runs WHERE id = '{run}' AND planning_completed_at IS NOT NULL") == 1
+                && (await ProgressAsync(run)).Completed >= completedShards,
+            TimeSpan.FromSeconds(60));
+        var progress = await ProgressAsync(run);
+        Assert.True(progress.Completed < progress.Total, $"the run finished before the fault could be injected ({progress.Completed} of {progress.Total} shards)");
+        return progress;
+    }
+
+    /// <summary><c>enb status run --watch</c> as its own process: it follows the run and ends it once every shard is done.</summary>
+    private async Task WatchUntilCompletedAsync(Guid run)
+    {
+        var clock = Stopwatch.StartNew();
+        var (exitCode, text) = await ChildProcess.RunAsync("enb", _stack.Environment, RunEnd, "status", run.ToString(), "--watch");
+        Assert.True(exitCode == ExitCodes.Success, text);
+        Assert.Equal("completed", await RunStatusAsync(run));
+        Log($"enb status --watch: run completed {clock.Elapsed.TotalSeconds:F1} s after the watch began");
+    }
+
+    private async Task<string> ShardsPerWorkerAsync(Guid run)
+    {
+        var rows = await _stack.QueryAsync(
+            $"SELECT worker_id, count(*) FROM shards WHERE run_id = '{run}' GROUP BY worker_id ORDER BY worker_id", r => $"{r.GetString(0)}={r.GetInt64(1)}");
+        return string.Join(", ", rows);
+    }
+
+    /// <summary>Polls the process's /health/ready (database and bus checks) until it answers Healthy.</summary>
+    private async Task WaitForHealthyAsync(string what, ChildProcess process)
+    {
+        var url = Regex.Match(process.Output, @"Now listening on: (http://127\.0\.0\.1:\d+)").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(url), process.Output);
+        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) };
+        var last = "";
+        var clock = Stopwatch.StartNew();
+        await WaitUntilAsync(
+            $"{what} /health/ready answers Healthy",
+            async () =>
+            {
+                try
+                {
+                    using var response = await http.GetAsync("/health/ready");
+                    last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                    return response.IsSuccessStatusCode && last.EndsWith("Healthy", StringComparison.Ordinal);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    last = e.Message;
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            () => $"last answer: {last}\n{process.Output}");
+        Log($"{what} pid {process.Id}: /health/ready {last} ({clock.Elapsed.TotalSeconds:F1} s after the restart returned)");
+    }
+
+    /// <summary>Polls a process's /health/ready every 200 ms until cancelled; returns the answers it saw, repeats folded.</summary>
+    private static async Task<List<string>> SampleHealthAsync(ChildProcess process, CancellationToken cancellationToken)
+    {
+        var url = Regex.Match(process.Output, @"Now listening on: (http://127\.0\.0\.1:\d+)").Groups[1].Value;
+        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) };
+        var states = new List<string>();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            string state;
+            try
+            {
+                using var response = await http.GetAsync("/health/ready", cancellationToken);
+                state = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}";
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                state = $"no answer ({e.GetType().Name})";
+            }
+
+            if (states.Count == 0 || states[^1] != state)
+            {
+                states.Add(state);
+            }
+
+            try
+            {
+                await Task.Delay(200, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        return states;
+    }
+
+    /// <summary>
+    /// The promise: every image of the corpus has exactly one prediction in the run, none failed, every shard is
+    /// completed, the run is completed, and no shard ended in the error queue.
+    /// </summary>
+    private async Task<RunCounts> VerifyExactlyOnceAsync(Guid run, int corpusSize, long errorQueue = 0)
+    {
+        var where = $"run_id = '{run}'";
+        var counts = new RunCounts(
+            Images: await _stack.ScalarAsync("SELECT count(*) FROM images"),
+            Predictions: await _stack.ScalarAsync($"SELECT count(*) FROM predictions WHERE {where}"),
+            DistinctImagesPredicted: await _stack.ScalarAsync($"SELECT count(DISTINCT image_id) FROM predictions WHERE {where}"),
+            ImagesWithoutPrediction: await _stack.ScalarAsync($"SELECT count(*) FROM images i WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.{where} AND p.image_id = i.id)"),
+            Failures: await _stack.ScalarAsync($"SELECT count(*) FROM failures WHERE {where}"),
+            Shards: await _stack.ScalarAsync($"SELECT count(*) FROM shards WHERE {where}"),
+            UnfinishedShards: await _stack.ScalarAsync($"SELECT count(*) FROM shards WHERE {where} AND status <> 'completed'"),
+            ShardOkSum: await _stack.ScalarAsync($"SELECT COALESCE(sum(ok_count), 0) FROM shards WHERE {where}"),
+            Attempts: (await _stack.QueryAsync($"SELECT shard_id, attempts FROM shards WHERE {where}", r => (r.GetInt64(0), r.GetInt32(1)))).ToDictionary(),
+            ErrorQueue: await ErrorQueueDepthAsync());
+
+        Assert.Equal("completed", await RunStatusAsync(run));
+        Assert.Equal(corpusSize, counts.Images);
+        Assert.Equal(corpusSize, counts.Predictions);
+        Assert.Equal(corpusSize, counts.DistinctImagesPredicted);
+        Assert.Equal(0, counts.ImagesWithoutPrediction);
+        Assert.Equal(0, counts.Failures);
+        Assert.Equal(0, counts.UnfinishedShards);
+        Assert.Equal(corpusSize, counts.ShardOkSum);
+        Assert.Equal(errorQueue, counts.ErrorQueue);
+        return counts;
+    }
+
+    private async Task<long> ErrorQueueDepthAsync()
+    {
+        using var broker = new BrokerManagement(_stack);
+        return await broker.DepthAsync(ErrorQueue) ?? 0;
+    }
+
+    private static byte[] Envelope(string messageType, string messageJson)
+    {
+        var json = $$"""
+            {
+              "messageId": "{{Guid.NewGuid()}}",
+              "conversationId": "{{Guid.NewGuid()}}",
+              "sourceAddress": "rabbitmq://127.0.0.1/fault-injection",
+              "destinationAddress": "rabbitmq://127.0.0.1/process-shard",
+              "messageType": ["{{messageType}}"],
+              "message": {{messageJson}},
+              "sentTime": "{{DateTime.UtcNow:O}}",
+              "headers": {}
+            }
+            """;
+        return Encoding.UTF8.GetBytes(json);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> (tolerating a database that is restarting) until it holds.</summary>
+    private static async Task WaitUntilAsync(string what, Func<Task<bool>> condition, TimeSpan timeout, Func<string>? describe = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+                NpgsqlConnection.ClearAllPools();
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"{what}: not within {timeout}{(describe is null ? "" : $"; {describe()}")}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    private sealed record Corpus(string Path, int Count);
+
+    private sealed record RunCounts(
+        long Images,
+        long Predictions,
+        long DistinctImagesPredicted,
+        long ImagesWithoutPrediction,
+        long Failures,
+        long Shards,
+        long UnfinishedShards,
+        long ShardOkSum,
+        Dictionary<long, int> Attempts,
+        long ErrorQueue)
+    {
+        public int AttemptsOf(long shard) => Attempts.TryGetValue(shard, out var attempts) ? attempts : 0;
+
+        public override string ToString() =>
+            $"images={Images}, predictions={Predictions} (distinct images {DistinctImagesPredicted}), images without prediction={ImagesWithoutPrediction}, "
+            + $"failures={Failures}, shards={Shards} (unfinished {UnfinishedShards}, extra attempts {Attempts.Values.Sum(a => a - 1)} on {Attempts.Values.Count(a => a > 1)} shard(s)), "
+            + $"sum of shard ok_count={ShardOkSum}, messages in process-shard_error={ErrorQueue}";
+    }
+}
