@@ -73,7 +73,7 @@ public sealed class LabelCommand
             return await LabelAsync(host.Services, new RunRequest(
                 parse.GetValue(_runName) ?? $"{Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar))}-{DateTime.UtcNow:yyyyMMdd-HHmmss}",
                 "label",
-                modelPath,
+                Path.GetFullPath(modelPath),
                 folder,
                 topK,
                 !parse.GetValue(_noEmbeddings),
@@ -94,7 +94,7 @@ public sealed class LabelCommand
         PlannedRun planned;
         try
         {
-            planned = await planner.CreateAsync(request with { ModelPath = Path.GetFullPath(request.ModelPath) }, Path.GetFullPath(request.ModelPath), cancellationToken);
+            planned = await planner.CreateAsync(request, request.ModelPath, cancellationToken);
             var model = await services.GetRequiredService<ModelRepository>().GetAsync(planned.Model, cancellationToken);
             CliChecks.Require(request.TopK <= model.Session.NumClasses, $"--topk {request.TopK} is more than the model's {model.Session.NumClasses} classes");
             _console.WriteLine($"Model {model.Session.Spec.Name} on {model.Session.ExecutionProvider}, batch {model.Session.Buckets.Max}");
