@@ -1,5 +1,6 @@
 using EfficientNet.Batch.Storage.Database.Postgres;
 using EfficientNet.Batch.Storage.Database.Sqlite;
+using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.EntityFrameworkCore;
@@ -22,8 +23,8 @@ public static class StorageServiceCollectionExtensions
 
     /// <summary>
     /// Embedded mode: run state and results in one SQLite file (created, with its folder, by
-    /// <see cref="IRunStore.MigrateAsync"/>). Registers <see cref="IRunStore"/>, <see cref="IShardResultWriter"/> and
-    /// <see cref="IResultReader"/> as singletons; each call uses its own pooled context or connection, so concurrent
+    /// <see cref="IRunStore.MigrateAsync"/>). Registers <see cref="IRunStore"/>, <see cref="IShardResultWriter"/>,
+    /// <see cref="IResultReader"/> and <see cref="IRunInsightsReader"/> as singletons; each call uses its own pooled context or connection, so concurrent
     /// shards never share one. Image sources and stores depend on the run: see ImageSourceFactory, ImageStoreFactory.
     /// </summary>
     public static IServiceCollection AddEmbeddedStorage(this IServiceCollection services, string sqlitePath)
@@ -41,12 +42,13 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IRunStore, SqliteRunStore>();
         services.AddSingleton<IShardResultWriter, SqliteShardResultWriter>();
         services.AddSingleton<IResultReader, SqliteResultReader>();
+        services.AddSingleton<IRunInsightsReader, SqliteRunInsightsReader>();
         return services;
     }
 
     /// <summary>
     /// Distributed mode: run state and results in PostgreSQL (schema by <see cref="IRunStore.MigrateAsync"/>). The same
-    /// three singletons as <see cref="AddEmbeddedStorage"/>, over one <see cref="NpgsqlDataSource"/> (one connection
+    /// four singletons as <see cref="AddEmbeddedStorage"/>, over one <see cref="NpgsqlDataSource"/> (one connection
     /// pool) shared by EF Core and the raw COPY writer. Nothing connects until first use. Log
     /// <see cref="PostgresConnectionString.Describe"/>, never the connection string: it holds the password.
     /// </summary>
@@ -69,6 +71,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IRunStore, PostgresRunStore>();
         services.AddSingleton<IShardResultWriter, PostgresShardResultWriter>();
         services.AddSingleton<IResultReader, PostgresResultReader>();
+        services.AddSingleton<IRunInsightsReader, PostgresRunInsightsReader>();
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using EfficientNet.Batch.Results;
 using EfficientNet.Batch.Storage.Database;
+using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +26,8 @@ public abstract class StorageDatabase : IAsyncDisposable
     public IShardResultWriter Writer => Services.GetRequiredService<IShardResultWriter>();
 
     public IResultReader Reader => Services.GetRequiredService<IResultReader>();
+
+    public IRunInsightsReader Insights => Services.GetRequiredService<IRunInsightsReader>();
 
     protected ServiceProvider Services { get; }
 

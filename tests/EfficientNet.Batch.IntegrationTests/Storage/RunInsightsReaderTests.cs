@@ -1,0 +1,96 @@
+using EfficientNet.Batch.Results;
+
+namespace EfficientNet.Batch.IntegrationTests.Storage;
+
+public abstract class RunInsightsReaderTests : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private StorageDatabase database = null!;
+
+    public async Task InitializeAsync() => database = await CreateDatabaseAsync();
+
+    public async Task DisposeAsync() => await database.DisposeAsync();
+
+    protected abstract Task<StorageDatabase> CreateDatabaseAsync();
+
+    [Fact]
+    public async Task Shard_states_workers_failures_confidence_and_classes_match_what_was_written()
+    {
+        var run = await database.StartRunAsync();
+        var first = await database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg", "d.jpg");
+        var second = await database.AddShardAsync(run, "e.jpg", "f.jpg", "g.jpg");
+        await database.AddShardAsync(run, "h.jpg");
+        long Id(string key) => first.Items.Concat(second.Items).Single(i => i.Key == key).ImageId;
+
+        Assert.True(await database.Runs.TryStartShardAsync(run.Id, first.ShardId, "worker-1", None));
+        Assert.True(await database.Runs.TryStartShardAsync(run.Id, second.ShardId, "worker-2", None));
+        database.Clock.Advance(TimeSpan.FromSeconds(4));
+        await database.Writer.WriteAsync(
+            new ShardResult(
+                run.Id,
+                first.ShardId,
+                [
+                    new ImagePrediction(Id("a.jpg"), [1, 0], [0.97f, 0.03f], null),
+                    new ImagePrediction(Id("b.jpg"), [1, 5], [0.51f, 0.2f], null),
+                    new ImagePrediction(Id("c.jpg"), [5, 1], [0.12f, 0.1f], null),
+                ],
+                [new ImageFailure(Id("d.jpg"), FailureStage.Decode, "truncated JPEG")],
+                "worker-1"),
+            None);
+        database.Clock.Advance(TimeSpan.FromSeconds(2));
+        await database.Writer.WriteAsync(
+            new ShardResult(
+                run.Id,
+                second.ShardId,
+                [new ImagePrediction(Id("e.jpg"), [1], [1.0f], null)],
+                [new ImageFailure(Id("g.jpg"), FailureStage.Decode, "truncated JPEG"), new ImageFailure(Id("f.jpg"), FailureStage.Fetch, "not found")],
+                "worker-2"),
+            None);
+
+        var insights = await database.Insights.ReadAsync(run.Id, ["tench", "goldfish"], None);
+
+        Assert.Equal([("completed", 2, 7L), ("pending", 1, 1L)], insights.ShardStates.Select(s => (s.Status, s.Shards, s.Images)));
+        Assert.Equal([("worker-1", 1, 4L), ("worker-2", 1, 3L)], insights.Workers.Select(w => (w.WorkerId, w.CompletedShards, w.Images)));
+        Assert.Equal(1.0, insights.Workers[0].ImagesPerSecond, 1); // 4 images, leased 4 s before completion
+        Assert.Equal(0.5, insights.Workers[1].ImagesPerSecond, 1); // 3 images over 6 s
+        Assert.Equal(
+            [("decode", "truncated JPEG", 2L, "d.jpg,g.jpg"), ("fetch", "not found", 1L, "f.jpg")],
+            insights.Failures.Select(f => (f.Stage, f.Reason, f.Count, string.Join(',', f.ExampleKeys))));
+
+        var expectedHistogram = new long[20];
+        expectedHistogram[2] = 1;  // 0.12
+        expectedHistogram[10] = 1; // 0.51
+        expectedHistogram[19] = 2; // 0.97 and 1.0
+        Assert.Equal(expectedHistogram, insights.ConfidenceHistogram);
+        Assert.Equal([(1, "goldfish", 3L), (5, null, 1L)], insights.TopClasses.Select(c => (c.Index, c.Label, c.Count)));
+
+        Assert.Equal(7, insights.Throughput.Sum(p => p.Images));
+        Assert.Equal(1, insights.ThroughputBucketSeconds);
+        Assert.Equal(3, insights.Throughput.Count); // completions 2 s apart: buckets 0, 1 (empty, filled) and 2
+    }
+
+    [Fact]
+    public async Task A_run_without_results_has_empty_insights()
+    {
+        var run = await database.StartRunAsync();
+
+        var insights = await database.Insights.ReadAsync(run.Id, null, None);
+
+        Assert.Empty(insights.ShardStates);
+        Assert.Empty(insights.Throughput);
+        Assert.Empty(insights.Workers);
+        Assert.Empty(insights.Failures);
+        Assert.All(insights.ConfidenceHistogram, bin => Assert.Equal(0, bin));
+        Assert.Empty(insights.TopClasses);
+    }
+}
+
+public sealed class SqliteRunInsightsReaderTests : RunInsightsReaderTests
+{
+    protected override async Task<StorageDatabase> CreateDatabaseAsync() => await EmbeddedDatabase.CreateAsync();
+}
+
+public sealed class PostgresRunInsightsReaderTests(PostgresDatabase postgres) : RunInsightsReaderTests, IClassFixture<PostgresDatabase>
+{
+    protected override async Task<StorageDatabase> CreateDatabaseAsync() => await DistributedDatabase.CreateAsync(postgres);
+}
