@@ -17,7 +17,9 @@ public sealed class RunCompletionService(
         {
             try
             {
-                foreach (var run in await runs.ListActiveRunsAsync(stoppingToken))
+                var active = await runs.ListActiveRunsAsync(stoppingToken);
+                SchedulerMetrics.ActiveRuns.Set(active.Count);
+                foreach (var run in active)
                 {
                     var progress = await runs.GetProgressAsync(run.Id, stoppingToken);
                     if (await monitor.EvaluateAsync(progress, run.ErrorBudget, DateTimeOffset.UtcNow - run.CreatedAt, stoppingToken) is { } outcome)

@@ -46,6 +46,7 @@ public sealed class ShardSweeper(
             foreach (var shard in group)
             {
                 await planner.PublishAsync(run.Id, new PlannedShard(shard.ShardId, shard.Items), model, shardOptions, cancellationToken);
+                SchedulerMetrics.ShardsRepublished.Inc();
                 logger.LogWarning(
                     "Re-published shard {ShardId} of run {RunName}: its lease expired while {Status} (attempt {Attempts})",
                     shard.ShardId, run.Name, shard.Status, shard.Attempts);

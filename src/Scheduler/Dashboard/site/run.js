@@ -1,0 +1,146 @@
+// One run: counts and ETA, then one panel per view of /api/runs/{run}/insights. A panel is a <section> in
+// run.html and a renderer in `panels` below; each renderer gets the insights and the run overview.
+"use strict";
+
+const runId = new URLSearchParams(location.search).get("run") || "latest";
+const charts = {};
+const colors = { ok: "#2f9e44", failed: "#e03131", running: "#1c7ed6", pending: "#adb5bd", completed: "#2f9e44", skipped: "#f59f00", bar: "#4c6ef5" };
+Chart.defaults.animation = false;
+Chart.defaults.maintainAspectRatio = false;
+
+// Creates the chart on first use, then only swaps its data (no flicker, no leaked canvases).
+function chart(id, type, labels, datasets, options = {}) {
+  if (charts[id]) {
+    charts[id].data.labels = labels;
+    charts[id].data.datasets = datasets;
+    charts[id].update();
+    return;
+  }
+  const legend = { display: datasets.length > 1 || type === "doughnut" };
+  charts[id] = new Chart(document.getElementById(id), { type, data: { labels, datasets }, options: { plugins: { legend }, ...options } });
+}
+
+const panels = [
+  function throughput(insights) {
+    const perSecond = insights.throughputBucketSeconds;
+    chart(
+      "throughput-chart",
+      "line",
+      insights.throughput.map((p) => new Date(p.start).toLocaleTimeString()),
+      [{ label: "images/s", data: insights.throughput.map((p) => p.images / perSecond), borderColor: colors.running, backgroundColor: colors.running, fill: false, tension: 0.2, pointRadius: 2 }],
+      { scales: { y: { beginAtZero: true, title: { display: true, text: `images/s (${perSecond} s buckets)` } } } },
+    );
+  },
+  function workers(insights) {
+    chart(
+      "workers-chart",
+      "bar",
+      insights.workers.map((w) => w.workerId),
+      [{ label: "images/s", data: insights.workers.map((w) => w.imagesPerSecond), backgroundColor: colors.bar }],
+      { indexAxis: "y", scales: { x: { beginAtZero: true } } },
+    );
+    document.querySelector("#workers tbody").replaceChildren(
+      ...insights.workers.map((w) => {
+        const tr = document.createElement("tr");
+        tr.append(enb.cell(w.workerId), enb.cell(enb.number(w.completedShards), "num"), enb.cell(enb.number(w.runningShards), "num"),
+          enb.cell(enb.number(w.images), "num"), enb.cell(enb.rate(w.imagesPerSecond), "num"));
+        return tr;
+      }),
+    );
+  },
+  function shards(insights) {
+    chart(
+      "shards-chart",
+      "doughnut",
+      insights.shardStates.map((s) => `${s.status} (${s.shards})`),
+      [{ data: insights.shardStates.map((s) => s.shards), backgroundColor: insights.shardStates.map((s) => colors[s.status] || colors.bar) }],
+    );
+  },
+  function confidence(insights) {
+    const bins = insights.confidenceHistogram;
+    chart(
+      "confidence-chart",
+      "bar",
+      bins.map((_, i) => (i / bins.length).toFixed(2)),
+      [{ label: "images", data: bins, backgroundColor: colors.bar, barPercentage: 1, categoryPercentage: 1 }],
+      { scales: { x: { title: { display: true, text: "top-1 probability (bin start)" } }, y: { beginAtZero: true } } },
+    );
+  },
+  function classes(insights) {
+    chart(
+      "classes-chart",
+      "bar",
+      insights.topClasses.map((c) => (c.label ? `${c.label} (${c.index})` : `class ${c.index}`)),
+      [{ label: "images (top-1)", data: insights.topClasses.map((c) => c.count), backgroundColor: colors.bar }],
+      { indexAxis: "y", scales: { x: { beginAtZero: true } } },
+    );
+  },
+  function failures(insights) {
+    document.querySelector("#failures tbody").replaceChildren(
+      ...insights.failures.map((f) => {
+        const tr = document.createElement("tr");
+        const examples = document.createElement("td");
+        for (const key of f.exampleKeys) {
+          const code = document.createElement("code");
+          code.className = "key";
+          code.textContent = key;
+          examples.append(code, document.createElement("br"));
+        }
+        tr.append(enb.cell(f.stage), enb.cell(f.reason), enb.cell(enb.number(f.count), "num"), examples);
+        return tr;
+      }),
+    );
+    document.getElementById("no-failures").hidden = insights.failures.length > 0;
+  },
+];
+
+let ended = false;
+
+function showOverview(overview) {
+  const { run, progress } = overview;
+  document.title = `enb · ${run.name}`;
+  document.getElementById("run-name").textContent = run.name;
+  const status = document.getElementById("run-status");
+  status.textContent = run.status;
+  status.className = "status " + run.status;
+  const done = progress.succeeded + progress.failed;
+  const set = (id, text) => (document.getElementById(id).textContent = text);
+  set("done", enb.number(done));
+  set("total", enb.number(progress.totalImages));
+  set("succeeded", enb.number(progress.succeeded));
+  set("failed", enb.number(progress.failed));
+  set("shards-done", enb.number(progress.completedShards));
+  set("shards-total", enb.number(progress.totalShards));
+  set("rate", enb.rate(overview.imagesPerSecond));
+  set("eta", enb.duration(overview.etaSeconds));
+  set("run-details", `${run.kind} run ${run.id} · model ${run.modelName} · ${run.source} · top-${run.topK} · error budget ${(run.errorBudget * 100).toFixed(1)}% · created ${enb.time(run.createdAt)}` + (run.finishedAt ? ` · finished ${enb.time(run.finishedAt)}` : ""));
+  set("status-reason", run.statusReason || "");
+  const bar = document.getElementById("progress-bar");
+  bar.style.width = progress.totalImages > 0 ? `${Math.min(100, (100 * done) / progress.totalImages)}%` : "0";
+  bar.className = "bar " + run.status;
+  ended = ["completed", "failed", "cancelled"].includes(run.status);
+  document.getElementById("cancel").disabled = ended;
+  document.getElementById("retry").disabled = !ended || progress.failed === 0;
+}
+
+async function load() {
+  const [overview, insights] = await Promise.all([enb.api(`runs/${encodeURIComponent(runId)}`), enb.api(`runs/${encodeURIComponent(runId)}/insights`)]);
+  showOverview(overview);
+  for (const render of panels) render(insights, overview);
+  document.body.dataset.loaded = "true";
+}
+
+async function act(action, confirmText) {
+  if (!window.confirm(confirmText)) return;
+  const result = document.getElementById("action-result");
+  try {
+    result.textContent = (await enb.api(`runs/${encodeURIComponent(runId)}/${action}`, { method: "POST" })).message;
+  } catch (e) {
+    result.textContent = e.message;
+  }
+  await load();
+}
+
+document.getElementById("cancel").addEventListener("click", () => act("cancel", "Cancel this run? Its remaining shards are skipped."));
+document.getElementById("retry").addEventListener("click", () => act("retry-failed", "Re-process this run's failed images?"));
+enb.poll(load, () => !ended);
