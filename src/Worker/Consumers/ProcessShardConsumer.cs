@@ -41,7 +41,11 @@ public sealed class ProcessShardConsumer(
         try
         {
             var result = await processor.ProcessAsync(shard, worker.Id, context.CancellationToken);
-            await results.WriteAsync(result, context.CancellationToken);
+            using (WorkerMetrics.StageSeconds.WithLabels("write").NewTimer())
+            {
+                await results.WriteAsync(result, context.CancellationToken);
+            }
+
             WorkerMetrics.Shards.WithLabels("completed").Inc();
             WorkerMetrics.Images.WithLabels("ok", "").Inc(result.Predictions.Count);
             foreach (var stage in result.Failures.GroupBy(f => f.Stage))

@@ -22,6 +22,18 @@ public static class WorkerMetrics
         "enb_inference_seconds", "Time of one model run, by execution provider.",
         new HistogramConfiguration { LabelNames = ["provider"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 14) });
 
+    /// <summary>
+    /// Where time goes, per stage: fetch and decode (with preprocessing) per image, infer per batch, write per shard
+    /// (one transaction). Waiting for a gate (fetch concurrency, decode threads) is not counted.
+    /// </summary>
+    public static readonly Histogram StageSeconds = Metrics.CreateHistogram(
+        "enb_stage_seconds", "Time of one pipeline stage: fetch and decode per image, infer per batch, write per shard.",
+        new HistogramConfiguration { LabelNames = ["stage"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
+
+    /// <summary>1 for the execution provider each loaded model runs on (CPU after a CUDA fallback shows here).</summary>
+    public static readonly Gauge ExecutionProvider = Metrics.CreateGauge(
+        "enb_execution_provider", "Execution provider of each loaded model (value 1).", "model", "provider");
+
     public static readonly Histogram ShardSeconds = Metrics.CreateHistogram(
         "enb_shard_seconds", "Time from taking a shard to committing its results.",
         new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.25, 2, 12) });

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using EfficientNet.Batch.Contracts;
 using EfficientNet.Batch.Models;
+using EfficientNet.Batch.Worker.Hosting;
 using EfficientNet.Batch.Worker.Inference;
 using EfficientNet.Batch.Worker.Pipeline;
 using EfficientNet.Batch.Worker.Preprocessing;
@@ -50,6 +51,7 @@ public sealed class ModelRepository(
         var spec = ModelSpecFile.Load(ModelSpecFile.SpecPathFor(modelPath));
         var logger = loggers.CreateLogger<InferenceBatcher>();
         var session = new OnnxModelSession(modelPath, spec, inference, logger);
+        WorkerMetrics.ExecutionProvider.WithLabels(spec.Name, session.ExecutionProvider).Set(1);
         return new LoadedModel(new ImagePreprocessor(spec, preprocessing), new InferenceBatcher(session, inference, logger));
     }
 

@@ -109,6 +109,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
         input[(batch.Count * length)..].Clear();
         WorkerMetrics.BatchSize.Observe(batch.Count);
         using var timer = WorkerMetrics.InferenceSeconds.WithLabels(_session.ExecutionProvider).NewTimer();
+        using var stageTimer = WorkerMetrics.StageSeconds.WithLabels("infer").NewTimer();
         var (logits, embedding) = _session.Run(bucket);
         var classes = _session.NumClasses;
         var embeddingSize = _session.EmbeddingSize;

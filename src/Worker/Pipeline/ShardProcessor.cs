@@ -2,10 +2,12 @@ using System.Buffers;
 using EfficientNet.Batch.Contracts;
 using EfficientNet.Batch.Results;
 using EfficientNet.Batch.Storage.Images;
+using EfficientNet.Batch.Worker.Hosting;
 using EfficientNet.Batch.Worker.Inference;
 using EfficientNet.Batch.Worker.Models;
 using EfficientNet.Batch.Worker.Preprocessing;
 using Microsoft.Extensions.Options;
+using Prometheus;
 
 namespace EfficientNet.Batch.Worker.Pipeline;
 
@@ -66,6 +68,7 @@ public sealed class ShardProcessor : IDisposable
         await _fetchGate.WaitAsync(cancellationToken);
         try
         {
+            using var fetchTimer = WorkerMetrics.StageSeconds.WithLabels("fetch").NewTimer();
             encoded = await store.ReadAsync(item.Key, cancellationToken);
         }
         catch (ImageFetchException e)
@@ -83,6 +86,7 @@ public sealed class ShardProcessor : IDisposable
             await _decodeGate.WaitAsync(cancellationToken);
             try
             {
+                using var decodeTimer = WorkerMetrics.StageSeconds.WithLabels("decode").NewTimer();
                 model.Preprocessor.Preprocess(encoded, tensor.AsSpan(0, model.Preprocessor.TensorLength));
             }
             catch (ImageRejectedException e)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using EfficientNet.Batch.IntegrationTests.Distributed;
 using EfficientNet.Batch.Scheduler.Cli;
 using Microsoft.Data.Sqlite;
@@ -39,7 +38,7 @@ public sealed class DashboardTests(ITestOutputHelper output) : IAsyncLifetime
         var (exitCode, text) = await RunCliAsync("label", corpus, "--db", Database, "--shard-size", "3", "--error-budget", "0.9", "--run-name", "dashboard-run");
         Assert.True(exitCode == ExitCodes.Success, text);
 
-        _url = $"http://127.0.0.1:{FreePort()}";
+        _url = $"http://127.0.0.1:{FreePort.Next()}";
         _serve = ChildProcess.Start("enb", new Dictionary<string, string> { ["Dashboard__ApiKey"] = ApiKey }, "serve", "--db", Database, "--urls", _url);
         await _serve.WaitForOutputAsync("Now listening on", TimeSpan.FromSeconds(60));
     }
@@ -159,11 +158,4 @@ public sealed class DashboardTests(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>Where CI collects files: $ENB_ARTIFACTS_DIR when set, else artifacts/ under the test output.</summary>
     private static string ArtifactsDirectory() =>
         Directory.CreateDirectory(Environment.GetEnvironmentVariable("ENB_ARTIFACTS_DIR") is { Length: > 0 } dir ? dir : Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
