@@ -11,12 +11,13 @@ namespace EfficientNet.Batch.Hosting;
 public static class LoggingExtensions
 {
     /// <summary>
-    /// Console logging (human-readable, or compact JSON when Logging:Json is true), to stderr so that command
-    /// output on stdout stays clean, with secrets redacted from every message and property.
+    /// Console logging (human-readable, or compact JSON when Logging:Format is json or Logging:Json is true), to stderr
+    /// so that command output on stdout stays clean, with secrets redacted from every message and property. Scopes
+    /// (RunId, ShardId of the shard consumer) become properties of every event logged inside them.
     /// </summary>
     public static IHostApplicationBuilder AddBatchLogging(this IHostApplicationBuilder builder, LogEventLevel defaultLevel = LogEventLevel.Information)
     {
-        var json = builder.Configuration.GetValue("Logging:Json", false);
+        var json = IsJson(builder.Configuration);
         builder.Services.AddSerilog((services, logger) =>
         {
             logger.MinimumLevel.Is(defaultLevel)
@@ -44,4 +45,12 @@ public static class LoggingExtensions
         });
         return builder;
     }
+
+    private static bool IsJson(IConfiguration configuration) => configuration["Logging:Format"]?.ToLowerInvariant() switch
+    {
+        null or "" => configuration.GetValue("Logging:Json", false),
+        "json" => true,
+        "text" => false,
+        var other => throw new InvalidOperationException($"Logging:Format must be 'text' or 'json', not '{other}'"),
+    };
 }
