@@ -8,6 +8,8 @@ ARG DOTNET_SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0-noble
 ARG DOTNET_RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0-noble
 
 FROM ${DOTNET_SDK_IMAGE} AS build
+# npm restores the dashboard's Chart.js (src/Scheduler/Dashboard/package-lock.json) during the build.
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/Shared/EfficientNet.Batch.Shared.csproj src/Shared/

@@ -90,6 +90,18 @@ public sealed class DockerfileTests
         Assert.Equal("1654", ValuesFile.Default.Value("scheduler", "podSecurityContext", "runAsUser"));
     }
 
+    [Fact]
+    public void The_scheduler_build_stage_installs_npm_before_the_publish_that_restores_the_dashboard_assets()
+    {
+        var build = Load("scheduler.Dockerfile").Stages[0].ToList();
+        var npm = build.FindIndex(i => i.Keyword == "RUN" && i.Arguments.Contains("npm", StringComparison.Ordinal));
+        var publish = build.FindIndex(i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet publish", StringComparison.Ordinal));
+
+        // The Scheduler project runs `npm ci` in src/Scheduler/Dashboard (Chart.js) when it builds.
+        Assert.True(File.Exists(RepositoryRoot.Combine("src", "Scheduler", "Dashboard", "package-lock.json")));
+        Assert.InRange(npm, 0, publish - 1);
+    }
+
     private static readonly string DockerDirectory = RepositoryRoot.Combine("deploy", "docker");
 
     private static Dockerfile Load(string name) => Dockerfile.Load(Path.Combine(DockerDirectory, name));
