@@ -4,6 +4,7 @@ using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Scheduler.Embedded;
 using EfficientNet.Batch.Scheduler.Planning;
 using EfficientNet.Batch.Scheduler.Progress;
+using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.Runs;
 using EfficientNet.Batch.Storage.Sources;
 using EfficientNet.Batch.Worker.Models;
@@ -109,13 +110,15 @@ public sealed class LabelCommand
         }
 
         _console.WriteLine($"Run {planned.Run.Name} ({planned.Run.Id}) over {request.SourceLocation}");
-        var progress = new ProgressPrinter(_console);
+        var live = new LiveProgress(_console, services.GetRequiredService<IRunInsightsReader>());
         using var planningStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var planning = planner.PlanAsync(planned, services.GetRequiredService<IImageSourceFactory>().Create(request.SourceLocation), onlyNew: false, planningStop.Token);
         RunOutcome outcome;
         try
         {
-            outcome = await services.GetRequiredService<RunMonitor>().WaitAsync(planned.Run.Id, request.ErrorBudget, planning, progress, cancellationToken);
+            var monitor = services.GetRequiredService<RunMonitor>();
+            outcome = await live.FollowAsync(
+                planned.Run.Id, progress => monitor.WaitAsync(planned.Run.Id, request.ErrorBudget, planning, progress, cancellationToken), cancellationToken);
         }
         catch (Exception e) when (planning.IsFaulted && e is not OperationCanceledException)
         {
@@ -133,7 +136,6 @@ public sealed class LabelCommand
         finally
         {
             await planningStop.CancelAsync();
-            progress.Complete();
         }
 
         new RunSummaryPrinter(_console).Print(planned.Run, outcome, database);

@@ -32,9 +32,9 @@ public sealed class StatusCommand
         if (parse.GetValue(_watch) && progress.Status is RunStatus.Planning or RunStatus.Running)
         {
             // Like submit --wait, a watcher also ends the run when it is over, so runs finish without `serve` too.
-            var printer = new ProgressPrinter(_console);
-            var outcome = await new RunMonitor(storage.Runs).WaitAsync(run.Id, run.ErrorBudget, planning: null, printer, cancellationToken);
-            printer.Complete();
+            var monitor = new RunMonitor(storage.Runs);
+            var outcome = await new LiveProgress(_console, storage.Insights).FollowAsync(
+                run.Id, progress => monitor.WaitAsync(run.Id, run.ErrorBudget, planning: null, progress, cancellationToken), cancellationToken);
             progress = outcome.Progress;
             run = await storage.FindRunAsync(run.Id.ToString(), cancellationToken);
         }

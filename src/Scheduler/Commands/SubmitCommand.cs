@@ -4,6 +4,7 @@ using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Scheduler.Embedded;
 using EfficientNet.Batch.Scheduler.Planning;
 using EfficientNet.Batch.Scheduler.Progress;
+using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.Runs;
 using EfficientNet.Batch.Storage.Sources;
 using EfficientNet.Batch.Worker.Models;
@@ -75,9 +76,9 @@ public sealed class SubmitCommand
                 return ExitCodes.Success;
             }
 
-            var progress = new ProgressPrinter(_console);
-            var outcome = await services.GetRequiredService<RunMonitor>().WaitAsync(planned.Run.Id, errorBudget, planning, progress, cancellationToken);
-            progress.Complete();
+            var monitor = services.GetRequiredService<RunMonitor>();
+            var outcome = await new LiveProgress(_console, services.GetRequiredService<IRunInsightsReader>()).FollowAsync(
+                planned.Run.Id, progress => monitor.WaitAsync(planned.Run.Id, errorBudget, planning, progress, cancellationToken), cancellationToken);
             new RunSummaryPrinter(_console).Print(planned.Run, outcome, database);
             return ExitCodes.For(outcome);
         }

@@ -1,5 +1,6 @@
 using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Scheduler.Cli;
+using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,8 @@ public sealed class StorageScope : IAsyncDisposable
     public IRunStore Runs => _services.GetRequiredService<IRunStore>();
 
     public IResultReader Results => _services.GetRequiredService<IResultReader>();
+
+    public IRunInsightsReader Insights => _services.GetRequiredService<IRunInsightsReader>();
 
     /// <summary>
     /// Opens the job database and applies pending migrations. A missing SQLite file is an input error, not an empty

@@ -8,4 +8,7 @@ public interface IRunInsightsReader
     /// A run without shards or results yields empty lists, never an error.
     /// </summary>
     Task<RunInsights> ReadAsync(Guid runId, IReadOnlyList<string>? classNames, CancellationToken cancellationToken);
+
+    /// <summary>Only the per-worker rates: one cheap grouped query over the run's shards (the CLI polls it).</summary>
+    Task<IReadOnlyList<WorkerActivity>> ReadWorkersAsync(Guid runId, CancellationToken cancellationToken);
 }

@@ -44,25 +44,7 @@ public abstract class RunInsightsReader : IRunInsightsReader
 
         var (bucketSeconds, throughput) = await ReadThroughputAsync(connection, runId, cancellationToken);
 
-        var workers = await QueryAsync(connection, runId,
-            $"""
-            SELECT worker_id,
-                   SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN status = 'completed' THEN ok_count + failed_count ELSE 0 END),
-                   MIN({EpochSeconds("leased_at")}),
-                   MAX({EpochSeconds("completed_at")})
-            FROM shards WHERE run_id = @run AND worker_id IS NOT NULL
-            GROUP BY worker_id ORDER BY worker_id
-            """,
-            r => new WorkerActivity(
-                r.GetString(0),
-                Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture),
-                Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture),
-                Convert.ToInt64(r.GetValue(3), CultureInfo.InvariantCulture),
-                FromEpoch(r, 4),
-                FromEpoch(r, 5)),
-            cancellationToken);
+        var workers = await ReadWorkersAsync(connection, runId, cancellationToken);
 
         // A failure row of an image that later got a prediction (a re-published shard) is not a failure.
         var failureRows = await QueryAsync(connection, runId,
@@ -117,6 +99,33 @@ public abstract class RunInsightsReader : IRunInsightsReader
 
         return new RunInsights(runId, states, bucketSeconds, throughput, workers, failures, histogram, topClasses);
     }
+
+    public async Task<IReadOnlyList<WorkerActivity>> ReadWorkersAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ReadWorkersAsync(connection, runId, cancellationToken);
+    }
+
+    private Task<List<WorkerActivity>> ReadWorkersAsync(DbConnection connection, Guid runId, CancellationToken cancellationToken) =>
+        QueryAsync(connection, runId,
+            $"""
+            SELECT worker_id,
+                   SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN status = 'completed' THEN ok_count + failed_count ELSE 0 END),
+                   MIN({EpochSeconds("leased_at")}),
+                   MAX({EpochSeconds("completed_at")})
+            FROM shards WHERE run_id = @run AND worker_id IS NOT NULL
+            GROUP BY worker_id ORDER BY worker_id
+            """,
+            r => new WorkerActivity(
+                r.GetString(0),
+                Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture),
+                Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture),
+                Convert.ToInt64(r.GetValue(3), CultureInfo.InvariantCulture),
+                FromEpoch(r, 4),
+                FromEpoch(r, 5)),
+            cancellationToken);
 
     private async Task<(int BucketSeconds, IReadOnlyList<ThroughputPoint> Points)> ReadThroughputAsync(
         DbConnection connection, Guid runId, CancellationToken cancellationToken)
