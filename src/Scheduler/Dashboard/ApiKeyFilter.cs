@@ -27,8 +27,9 @@ public sealed class ApiKeyFilter(IOptions<DashboardOptions> options, DashboardAc
                 statusCode: StatusCodes.Status403Forbidden);
         }
 
-        var given = context.HttpContext.Request.Headers[HeaderName].ToString();
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
+        // Hashes first: equal lengths, so the comparison's time tells nothing about the key's length either.
+        var given = SHA256.HashData(Encoding.UTF8.GetBytes(context.HttpContext.Request.Headers[HeaderName].ToString()));
+        if (!CryptographicOperations.FixedTimeEquals(given, SHA256.HashData(Encoding.UTF8.GetBytes(expected))))
         {
             return TypedResults.Json(new { error = $"missing or wrong {HeaderName} header" }, statusCode: StatusCodes.Status401Unauthorized);
         }
