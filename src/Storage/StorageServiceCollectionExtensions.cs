@@ -1,5 +1,6 @@
 using EfficientNet.Batch.Storage.Database.Postgres;
 using EfficientNet.Batch.Storage.Database.Sqlite;
+using EfficientNet.Batch.Storage.PseudoLabels;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.EntityFrameworkCore;
@@ -22,8 +23,8 @@ public static class StorageServiceCollectionExtensions
 
     /// <summary>
     /// Embedded mode: run state and results in one SQLite file (created, with its folder, by
-    /// <see cref="IRunStore.MigrateAsync"/>). Registers <see cref="IRunStore"/>, <see cref="IShardResultWriter"/> and
-    /// <see cref="IResultReader"/> as singletons; each call uses its own pooled context or connection, so concurrent
+    /// <see cref="IRunStore.MigrateAsync"/>). Registers <see cref="IRunStore"/>, <see cref="IShardResultWriter"/>,
+    /// <see cref="IResultReader"/> and <see cref="IPseudoLabelStore"/> as singletons; each call uses its own pooled context or connection, so concurrent
     /// shards never share one. Image sources and stores depend on the run: see ImageSourceFactory, ImageStoreFactory.
     /// </summary>
     public static IServiceCollection AddEmbeddedStorage(this IServiceCollection services, string sqlitePath)
@@ -41,6 +42,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IRunStore, SqliteRunStore>();
         services.AddSingleton<IShardResultWriter, SqliteShardResultWriter>();
         services.AddSingleton<IResultReader, SqliteResultReader>();
+        services.AddSingleton<IPseudoLabelStore>(provider => new PseudoLabelStore(
+            new SqlitePseudoLabelDialect(database), provider.GetRequiredService<TimeProvider>()));
         return services;
     }
 
@@ -69,6 +72,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IRunStore, PostgresRunStore>();
         services.AddSingleton<IShardResultWriter, PostgresShardResultWriter>();
         services.AddSingleton<IResultReader, PostgresResultReader>();
+        services.AddSingleton<IPseudoLabelStore>(provider => new PseudoLabelStore(
+            new PostgresPseudoLabelDialect(provider.GetRequiredService<NpgsqlDataSource>()), provider.GetRequiredService<TimeProvider>()));
         return services;
     }
 }
