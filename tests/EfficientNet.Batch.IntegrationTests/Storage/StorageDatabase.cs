@@ -26,7 +26,7 @@ public abstract class StorageDatabase : IAsyncDisposable
 
     public IResultReader Reader => Services.GetRequiredService<IResultReader>();
 
-    protected ServiceProvider Services { get; }
+    public ServiceProvider Services { get; }
 
     public abstract BatchDbContext Context();
 
