@@ -32,11 +32,11 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
         RETURNING id
         """;
 
-    private const string InsertClass =
-        """
-        INSERT INTO pseudo_label_classes (set_id, class_index, threshold_bucket, candidates, selected, samples)
-        VALUES (@set, @class, @bucket, @candidates, 0, 0)
-        """;
+    // 3 parameters per class: 500 classes stay far below SQLite's 32766 and PostgreSQL's 65535 parameters.
+    private const int ClassesPerInsert = 500;
+
+    private const string InsertClasses =
+        "INSERT INTO pseudo_label_classes (set_id, class_index, threshold_bucket, candidates, selected, samples) VALUES ";
 
     // One pass over the set's rows (its primary key prefix) for every class at once.
     private const string CountClasses =
@@ -288,16 +288,17 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
             .ToList();
     }
 
-    private async Task InsertClassesAsync(
+    /// <summary>The class rows, a few hundred per statement (one round trip each, not one per class).</summary>
+    private static async Task InsertClassesAsync(
         DbConnection connection, DbTransaction transaction, long setId, List<ClassSelection> selections, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, InsertClass, ("set", setId), ("class", 0), ("bucket", 0), ("candidates", 0L));
-        foreach (var selection in selections)
+        foreach (var chunk in selections.Chunk(ClassesPerInsert))
         {
-            command.Parameters[1].Value = selection.ClassIndex;
-            command.Parameters[2].Value = selection.ThresholdBucket;
-            command.Parameters[3].Value = selection.Candidates;
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            var values = string.Join(", ", chunk.Select((_, i) => $"(@set, @c{i}, @b{i}, @n{i}, 0, 0)"));
+            var parameters = chunk.SelectMany((c, i) => new (string, object?)[] { ($"c{i}", c.ClassIndex), ($"b{i}", c.ThresholdBucket), ($"n{i}", c.Candidates) })
+                .Prepend(("set", setId))
+                .ToArray();
+            await ExecuteAsync(connection, transaction, InsertClasses + values, cancellationToken, parameters);
         }
     }
 

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace EfficientNet.Batch.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteBatchDbContext))]
-    [Migration("20261128115942_PseudoLabels")]
+    [Migration("20261128122325_PseudoLabels")]
     partial class PseudoLabels
     {
         /// <inheritdoc />
@@ -225,9 +225,6 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
 
                     b.HasKey("SetId", "ImageId")
                         .HasName("pk_pseudo_labels");
-
-                    b.HasIndex("ImageId")
-                        .HasDatabaseName("ix_pseudo_labels_image_id");
 
                     b.ToTable("pseudo_labels", (string)null);
                 });
@@ -531,23 +528,6 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_pseudo_label_classes_sets_set_id");
-                });
-
-            modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelEntity", b =>
-                {
-                    b.HasOne("EfficientNet.Batch.Storage.Database.Entities.ImageEntity", null)
-                        .WithMany()
-                        .HasForeignKey("ImageId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
-                        .HasConstraintName("fk_pseudo_labels_images_image_id");
-
-                    b.HasOne("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelSetEntity", null)
-                        .WithMany()
-                        .HasForeignKey("SetId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_pseudo_labels_sets_set_id");
                 });
 
             modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelSetEntity", b =>

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace EfficientNet.Batch.Storage.Migrations.Postgres
 {
     [DbContext(typeof(PostgresBatchDbContext))]
-    [Migration("20261128115945_PseudoLabels")]
+    [Migration("20261128122334_PseudoLabels")]
     partial class PseudoLabels
     {
         /// <inheritdoc />
@@ -234,9 +234,6 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
 
                     b.HasKey("SetId", "ImageId")
                         .HasName("pk_pseudo_labels");
-
-                    b.HasIndex("ImageId")
-                        .HasDatabaseName("ix_pseudo_labels_image_id");
 
                     b.ToTable("pseudo_labels", (string)null);
                 });
@@ -542,23 +539,6 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_pseudo_label_classes_sets_set_id");
-                });
-
-            modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelEntity", b =>
-                {
-                    b.HasOne("EfficientNet.Batch.Storage.Database.Entities.ImageEntity", null)
-                        .WithMany()
-                        .HasForeignKey("ImageId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
-                        .HasConstraintName("fk_pseudo_labels_images_image_id");
-
-                    b.HasOne("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelSetEntity", null)
-                        .WithMany()
-                        .HasForeignKey("SetId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_pseudo_labels_sets_set_id");
                 });
 
             modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelSetEntity", b =>

@@ -1,10 +1,9 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace EfficientNet.Batch.Storage.Migrations.Postgres
+namespace EfficientNet.Batch.Storage.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class PseudoLabels : Migration
@@ -15,46 +14,43 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
             migrationBuilder.AddColumn<long>(
                 name: "source_set_id",
                 table: "runs",
-                type: "bigint",
+                type: "INTEGER",
                 nullable: true);
 
             migrationBuilder.AddColumn<bool>(
                 name: "store_full_distribution",
                 table: "runs",
-                type: "boolean",
+                type: "INTEGER",
                 nullable: false,
                 defaultValue: false);
 
             migrationBuilder.AddColumn<byte[]>(
                 name: "full_probabilities",
                 table: "predictions",
-                type: "bytea",
+                type: "BLOB",
                 nullable: true);
-
-            // float16 noise does not compress: store it out of line as is, like the embedding (no pglz attempt per row).
-            migrationBuilder.Sql("ALTER TABLE predictions ALTER COLUMN full_probabilities SET STORAGE EXTERNAL;");
 
             migrationBuilder.CreateTable(
                 name: "pseudo_label_sets",
                 columns: table => new
                 {
-                    id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    name = table.Column<string>(type: "text", nullable: false),
-                    teacher_run_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    teacher_model_id = table.Column<long>(type: "bigint", nullable: false),
-                    teacher_model_name = table.Column<string>(type: "text", nullable: false),
-                    teacher_model_sha256 = table.Column<string>(type: "text", nullable: false),
-                    parent_set_id = table.Column<long>(type: "bigint", nullable: true),
-                    generation = table.Column<int>(type: "integer", nullable: false),
-                    mode = table.Column<string>(type: "text", nullable: false),
-                    temperature = table.Column<double>(type: "double precision", nullable: false),
-                    per_class_target = table.Column<long>(type: "bigint", nullable: false),
-                    min_confidence = table.Column<double>(type: "double precision", nullable: false),
-                    seed = table.Column<long>(type: "bigint", nullable: false),
-                    unique_images = table.Column<long>(type: "bigint", nullable: false),
-                    total_samples = table.Column<long>(type: "bigint", nullable: false),
-                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    name = table.Column<string>(type: "TEXT", nullable: false),
+                    teacher_run_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    teacher_model_id = table.Column<long>(type: "INTEGER", nullable: false),
+                    teacher_model_name = table.Column<string>(type: "TEXT", nullable: false),
+                    teacher_model_sha256 = table.Column<string>(type: "TEXT", nullable: false),
+                    parent_set_id = table.Column<long>(type: "INTEGER", nullable: true),
+                    generation = table.Column<int>(type: "INTEGER", nullable: false),
+                    mode = table.Column<string>(type: "TEXT", nullable: false),
+                    temperature = table.Column<double>(type: "REAL", nullable: false),
+                    per_class_target = table.Column<long>(type: "INTEGER", nullable: false),
+                    min_confidence = table.Column<double>(type: "REAL", nullable: false),
+                    seed = table.Column<long>(type: "INTEGER", nullable: false),
+                    unique_images = table.Column<long>(type: "INTEGER", nullable: false),
+                    total_samples = table.Column<long>(type: "INTEGER", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -81,48 +77,36 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "pseudo_labels",
+                columns: table => new
+                {
+                    set_id = table.Column<long>(type: "INTEGER", nullable: false),
+                    image_id = table.Column<long>(type: "INTEGER", nullable: false),
+                    label = table.Column<int>(type: "INTEGER", nullable: false),
+                    confidence = table.Column<float>(type: "REAL", nullable: false),
+                    copies = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_pseudo_labels", x => new { x.set_id, x.image_id });
+                });
+
+            migrationBuilder.CreateTable(
                 name: "pseudo_label_classes",
                 columns: table => new
                 {
-                    set_id = table.Column<long>(type: "bigint", nullable: false),
-                    class_index = table.Column<int>(type: "integer", nullable: false),
-                    threshold_bucket = table.Column<int>(type: "integer", nullable: false),
-                    candidates = table.Column<long>(type: "bigint", nullable: false),
-                    selected = table.Column<long>(type: "bigint", nullable: false),
-                    samples = table.Column<long>(type: "bigint", nullable: false)
+                    set_id = table.Column<long>(type: "INTEGER", nullable: false),
+                    class_index = table.Column<int>(type: "INTEGER", nullable: false),
+                    threshold_bucket = table.Column<int>(type: "INTEGER", nullable: false),
+                    candidates = table.Column<long>(type: "INTEGER", nullable: false),
+                    selected = table.Column<long>(type: "INTEGER", nullable: false),
+                    samples = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_pseudo_label_classes", x => new { x.set_id, x.class_index });
                     table.ForeignKey(
                         name: "fk_pseudo_label_classes_sets_set_id",
-                        column: x => x.set_id,
-                        principalTable: "pseudo_label_sets",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "pseudo_labels",
-                columns: table => new
-                {
-                    set_id = table.Column<long>(type: "bigint", nullable: false),
-                    image_id = table.Column<long>(type: "bigint", nullable: false),
-                    label = table.Column<int>(type: "integer", nullable: false),
-                    confidence = table.Column<float>(type: "real", nullable: false),
-                    copies = table.Column<int>(type: "integer", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_pseudo_labels", x => new { x.set_id, x.image_id });
-                    table.ForeignKey(
-                        name: "fk_pseudo_labels_images_image_id",
-                        column: x => x.image_id,
-                        principalTable: "images",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Restrict);
-                    table.ForeignKey(
-                        name: "fk_pseudo_labels_sets_set_id",
                         column: x => x.set_id,
                         principalTable: "pseudo_label_sets",
                         principalColumn: "id",
@@ -149,11 +133,6 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
                 table: "pseudo_label_sets",
                 column: "name",
                 unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_pseudo_labels_image_id",
-                table: "pseudo_labels",
-                column: "image_id");
         }
 
         /// <inheritdoc />
