@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Pseudo-label selection at scale (issue 6): N synthetic teacher predictions (1000 classes, top-10, skewed confidences)
 # generated inside PostgreSQL, then `enb pseudo-label select` over them, timed, with the CLI's peak RSS (the selection
-# runs in SQL: the process should stay flat whatever N) and the server's temp-file bytes (spills of its sorts/hashes).
+# runs in SQL: the process should stay flat whatever N) and the server's temp-file bytes (spills of its sorts/hashes),
+# once sampling classes down and once duplicating them.
 # Needs the local services: scripts/services.sh up. Uses its own database, dropped at the end.
-# Usage: tools/bench-pseudo-labels.sh [predictions...]      (default 1000000 3000000)
+# With --sqlite: the same over an embedded SQLite file (predictions written by python3's sqlite3 module).
+# Usage: tools/bench-pseudo-labels.sh [--sqlite] [predictions...]      (default 1000000 3000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+sqlite=false
+if [ "${1:-}" = "--sqlite" ]; then sqlite=true; shift; fi
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000000 3000000)
 
@@ -16,6 +20,34 @@ trap 'rm -rf "$work"; "$ENB_PSQL" -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE
 
 dotnet build src/Scheduler -c Release --nologo -v quiet >/dev/null
 enb="dotnet src/Scheduler/bin/Release/net10.0/enb.dll"
+
+run_sqlite() { # predictions
+  local n=$1 file="$work/bench.db"
+  rm -f "$file"*
+  $enb migrate --db "$file" >/dev/null
+  local t0=$SECONDS
+  python3 - "$file" "$n" <<'PY'
+import random, sqlite3, struct, sys
+path, n = sys.argv[1], int(sys.argv[2])
+random.seed(42)
+db = sqlite3.connect(path)
+run = "00000000-0000-7000-8000-000000000001".upper()
+db.execute("INSERT INTO models (name, uri, sha256, spec_json, created_at) VALUES ('bench_teacher', 'file:///bench.onnx', ?, '{}', '2026-01-01 00:00:00')", ("ab" * 32,))
+db.execute("INSERT INTO runs (id, name, kind, model_id, source, status, top_k, store_embeddings, store_full_distribution, error_budget, shard_size, created_at, finished_at) "
+           "VALUES (?, 'bench-teacher', 'teacher', 1, '/bench', 'completed', 10, 0, 0, 0.01, 256, '2026-01-01 00:00:00', '2026-01-01 00:00:00')", (run,))
+db.executemany("INSERT INTO images (id, source, key) VALUES (?, '/bench', ?)", ((i, f"img/{i:09d}.jpg") for i in range(1, n + 1)))
+def rows():
+    for i in range(1, n + 1):
+        c, p = random.randrange(1000), 0.05 + 0.95 * random.random() ** 0.5
+        rest = [(1 - p) * f for f in (0.3, 0.2, 0.15, 0.1, 0.08, 0.06, 0.05, 0.04, 0.02)]
+        yield (run, i, struct.pack("<10i", *[(c + k) % 1000 for k in range(10)]), struct.pack("<10f", p, *rest), "2026-01-01 00:00:00")
+db.executemany("INSERT INTO predictions (run_id, image_id, top_indices, top_probabilities, created_at) VALUES (?, ?, ?, ?, ?)", rows())
+db.commit()
+PY
+  echo "predictions=$n generated in $((SECONDS - t0)) s (SQLite)"
+  select_once "$n" "--db $file" $((n * 6 / 10000)) "down-$n"
+  select_once "$n" "--db $file" $((n * 25 / 10000)) "up-$n"
+}
 
 run() { # predictions
   local n=$1
@@ -40,22 +72,36 @@ SELECT '00000000-0000-7000-8000-000000000001', id,
 FROM (SELECT id, floor(random() * 1000)::int AS c, (0.05 + 0.95 * sqrt(random()))::real AS p FROM images) s;
 VACUUM ANALYZE predictions;
 SQL
-  local generated=$((SECONDS - t0))
-  local temp_before; temp_before=$("$ENB_PSQL" -d "$db" -tAc "SELECT temp_bytes FROM pg_stat_database WHERE datname = '$db'")
-  # Target: 0.6 x the mean class size: thresholds land around 0.65, each class a little higher or lower by its size.
-  local target=$((n * 6 / 10000))
-  /usr/bin/time -f "%e %M" -o "$work/time" $enb pseudo-label select --postgres "$cs" --run bench-teacher --per-class "$target" \
-    --min-confidence 0.3 --seed 1 --name "bench-$n" > "$work/out" 2> "$work/stderr" || { cat "$work/out" "$work/stderr"; exit 1; }
-  local inner; inner=$(sed -nE "s/.*selected in ([0-9.]+) s.*/\1/p" "$work/out")
-  read -r seconds rss_kb < "$work/time"
-  local temp_after; temp_after=$("$ENB_PSQL" -d "$db" -tAc "SELECT temp_bytes FROM pg_stat_database WHERE datname = '$db'")
-  local stats; stats=$("$ENB_PSQL" -d "$db" -tAc "SELECT unique_images || ' ' || total_samples FROM pseudo_label_sets")
-  local thresholds; thresholds=$("$ENB_PSQL" -d "$db" -tAc \
-    "SELECT min(threshold_bucket) || '..' || max(threshold_bucket) FROM pseudo_label_classes")
-  echo "predictions=$n per_class=$target generated_in=${generated}s select_seconds=$inner process_seconds=$seconds cli_peak_rss_mb=$((rss_kb / 1024)) server_temp_mb=$(( (temp_after - temp_before) / 1048576 )) unique_images=${stats% *} samples=${stats#* } thresholds=$thresholds"
+  echo "predictions=$n generated in $((SECONDS - t0)) s"
+  select_once "$n" "--postgres $cs" $((n * 6 / 10000)) "down-$n"   # 0.6 x the mean class size: sampled down, thresholds ~0.65
+  select_once "$n" "--postgres $cs" $((n * 25 / 10000)) "up-$n"    # 2.5 x: every class at the floor 0.3, duplicated 2-3 times
 }
 
-echo "== pseudo-label selection benchmark on $(nproc) cores, PostgreSQL $("$ENB_PSQL" -tAc 'SHOW server_version')"
+select_once() { # predictions database-flags per-class name
+  local n=$1 database=$2 target=$3 name=$4
+  local temp_before; temp_before=$(temp_bytes)
+  # shellcheck disable=SC2086 # database holds a flag and its value
+  /usr/bin/time -f "%e %M" -o "$work/time" $enb pseudo-label select $database --run bench-teacher --per-class "$target" \
+    --min-confidence 0.3 --seed 1 --name "$name" > "$work/out" 2> "$work/stderr" || { cat "$work/out" "$work/stderr"; exit 1; }
+  local inner; inner=$(sed -nE "s/.*selected in ([0-9.]+) s.*/\1/p" "$work/out")
+  read -r seconds rss_kb < "$work/time"
+  local temp_after; temp_after=$(temp_bytes)
+  local stats; stats=$(query "SELECT unique_images || ' ' || total_samples FROM pseudo_label_sets WHERE name = '$name'")
+  local thresholds; thresholds=$(query \
+    "SELECT min(threshold_bucket) || '..' || max(threshold_bucket) FROM pseudo_label_classes c JOIN pseudo_label_sets s ON s.id = c.set_id WHERE s.name = '$name'")
+  echo "predictions=$n per_class=$target select_seconds=$inner process_seconds=$seconds cli_peak_rss_mb=$((rss_kb / 1024)) server_temp_mb=$(( (temp_after - temp_before) / 1048576 )) unique_images=${stats% *} samples=${stats#* } thresholds=$thresholds"
+}
+
+query() { if $sqlite; then sqlite3 "$work/bench.db" "$1"; else "$ENB_PSQL" -d "$db" -tAc "$1"; fi; }
+
+# Bytes the server spilled to temp files (sorts, hashes); SQLite: none reported.
+temp_bytes() { if $sqlite; then echo 0; else query "SELECT temp_bytes FROM pg_stat_database WHERE datname = '$db'"; fi; }
+
+if $sqlite; then
+  echo "== pseudo-label selection benchmark on $(nproc) cores, SQLite (embedded)"
+else
+  echo "== pseudo-label selection benchmark on $(nproc) cores, PostgreSQL $("$ENB_PSQL" -tAc 'SHOW server_version')"
+fi
 for n in "${sizes[@]}"; do
-  run "$n"
+  if $sqlite; then run_sqlite "$n"; else run "$n"; fi
 done

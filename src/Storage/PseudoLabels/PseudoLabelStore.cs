@@ -103,9 +103,7 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
         await ExecuteAsync(connection, transaction, CountClasses, cancellationToken, ("set", setId));
         await ExecuteAsync(connection, transaction, CountSet, cancellationToken, ("set", setId));
         await transaction.CommitAsync(cancellationToken);
-
-        return await FindSetAsync(setId.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken)
-            ?? throw new InvalidOperationException($"set {setId} vanished after its commit");
+        return (await ReadSetsAsync(connection, SetQuery + " WHERE s.id = @id", cancellationToken, ("id", setId))).Single();
     }
 
     public async Task<IReadOnlyList<PseudoLabelSetInfo>> ListSetsAsync(CancellationToken cancellationToken)
@@ -410,7 +408,6 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
         DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var command = Command(connection, transaction, sql, parameters);
-        command.CommandTimeout = 0;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -419,6 +416,10 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
+
+        // Bulk statements over millions of rows (the selection, a set's export) may run for minutes; cancellation
+        // comes from the caller's token instead.
+        command.CommandTimeout = 0;
         foreach (var (name, value) in parameters)
         {
             var parameter = command.CreateParameter();
