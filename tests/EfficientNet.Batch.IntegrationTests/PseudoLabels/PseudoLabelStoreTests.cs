@@ -71,7 +71,7 @@ public abstract class PseudoLabelStoreTests : IAsyncLifetime
         var predictions = Enumerable.Range(0, 2000).Select(i => (5, 0.6f))
             .Concat(Enumerable.Range(0, 120).Select(i => (6, 0.6f)))
             .ToList();
-        var (run, _) = await TeacherRuns.CreateAsync(database, "teacher-2", predictions);
+        var (run, ids) = await TeacherRuns.CreateAsync(database, "teacher-2", predictions);
 
         var first = await Store.SelectAsync(Request(run.Id, "a", target: 300, seed: 42), None);
         var again = await Store.SelectAsync(Request(run.Id, "b", target: 300, seed: 42), None);
@@ -88,6 +88,12 @@ public abstract class PseudoLabelStoreTests : IAsyncLifetime
         Assert.Equal(2000, classes.Single(c => c.ClassIndex == 5).Candidates);
         Assert.Equal(120, classes.Single(c => c.ClassIndex == 6).Candidates);
         Assert.All((await RowsAsync(first.Id)).Where(r => r.Label == 6), r => Assert.InRange(r.Copies, 2, 3));
+        // Every image's coin, as the database tossed it, is the C# reference's: the SQL hash is the same function.
+        var expected = ids.Index()
+            .Select(x => (Id: x.Item, Copies: NoisyStudentSelector.Copies(x.Item, 42, 300, predictions[x.Index].Item1 == 5 ? 2000 : 120)))
+            .Where(x => x.Copies > 0)
+            .ToList();
+        Assert.Equal(expected, await CopiesAsync(first.Id));
         Assert.Equal(await CopiesAsync(first.Id), await CopiesAsync(again.Id));
         Assert.NotEqual(await CopiesAsync(first.Id), await CopiesAsync(other.Id));
     }
