@@ -1,3 +1,5 @@
+using EfficientNet.Batch.Storage.Runs;
+
 namespace EfficientNet.Batch.Storage.PseudoLabels;
 
 /// <summary>
@@ -32,4 +34,7 @@ public interface IPseudoLabelStore
 
     /// <summary>Agreement between two sets on the images they share (in SQL).</summary>
     Task<SetComparison> CompareAsync(long firstSetId, long secondSetId, CancellationToken cancellationToken);
+
+    /// <summary>The same comparison between two runs' top-1 labels (two teachers before any selection), in SQL.</summary>
+    Task<SetComparison> CompareRunsAsync(RunInfo first, RunInfo second, CancellationToken cancellationToken);
 }

@@ -6,7 +6,7 @@ namespace EfficientNet.Batch.Storage.PseudoLabels;
 /// <summary>PostgreSQL: native int[] / real[] arrays, 1-based; real widened to float8 before scaling (as C# does).</summary>
 public sealed class PostgresPseudoLabelDialect(NpgsqlDataSource dataSource) : PseudoLabelDialect
 {
-    public override string TopLabel => "p.top_indices[1]";
+    public override string TopLabelOf(string alias) => $"{alias}.top_indices[1]";
 
     public override string TopConfidence => "p.top_probabilities[1]::float8";
 

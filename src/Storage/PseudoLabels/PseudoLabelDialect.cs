@@ -10,7 +10,10 @@ namespace EfficientNet.Batch.Storage.PseudoLabels;
 public abstract class PseudoLabelDialect
 {
     /// <summary>The top-1 class index of the prediction aliased <c>p</c>.</summary>
-    public abstract string TopLabel { get; }
+    public string TopLabel => TopLabelOf("p");
+
+    /// <summary>The top-1 class index of the prediction with this alias.</summary>
+    public abstract string TopLabelOf(string alias);
 
     /// <summary>The top-1 probability of <c>p</c>, as float32 widened to double precision.</summary>
     public abstract string TopConfidence { get; }

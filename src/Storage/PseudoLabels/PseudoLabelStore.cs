@@ -202,9 +202,8 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
             throw new ArgumentException($"no pseudo-label set with id {(first.Count == 0 ? firstSetId : secondSetId)}");
         }
 
-        await using var command = Command(
+        var perClass = await AgreementAsync(
             connection,
-            null,
             """
             SELECT a.label, COUNT(*), SUM(CASE WHEN a.label = b.label THEN 1 ELSE 0 END)
             FROM pseudo_labels a JOIN pseudo_labels b ON b.set_id = @second AND b.image_id = a.image_id
@@ -213,7 +212,44 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
             ORDER BY a.label
             """,
             ("first", firstSetId),
-            ("second", secondSetId));
+            ("second", secondSetId),
+            cancellationToken);
+        return Comparison(first[0].Name, second[0].Name, first[0].UniqueImages, second[0].UniqueImages, perClass);
+    }
+
+    public async Task<SetComparison> CompareRunsAsync(RunInfo first, RunInfo second, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        var perClass = await AgreementAsync(
+            connection,
+            $"""
+            SELECT t.label, COUNT(*), SUM(CASE WHEN t.label = t.other THEN 1 ELSE 0 END)
+            FROM (SELECT {dialect.TopLabelOf("a")} AS label, {dialect.TopLabelOf("b")} AS other
+                  FROM predictions a JOIN predictions b ON b.run_id = @second AND b.image_id = a.image_id
+                  WHERE a.run_id = @first) t
+            GROUP BY t.label
+            ORDER BY t.label
+            """,
+            ("first", dialect.RunId(first.Id)),
+            ("second", dialect.RunId(second.Id)),
+            cancellationToken);
+        var counts = new long[2];
+        foreach (var (run, i) in new[] { (first, 0), (second, 1) })
+        {
+            counts[i] = Convert.ToInt64(
+                await ScalarAsync(connection, null, "SELECT COUNT(*) FROM predictions WHERE run_id = @run", cancellationToken, ("run", dialect.RunId(run.Id))),
+                System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return Comparison(first.Name, second.Name, counts[0], counts[1], perClass);
+    }
+
+    private static async Task<List<ClassAgreement>> AgreementAsync(
+        DbConnection connection, string sql, (string, object?) first, (string, object?) second, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, null, sql, first, second);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var perClass = new List<ClassAgreement>();
         while (await reader.ReadAsync(cancellationToken))
@@ -221,15 +257,13 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
             perClass.Add(new ClassAgreement(reader.GetInt32(0), reader.GetInt64(1), reader.GetInt64(2)));
         }
 
+        return perClass;
+    }
+
+    private static SetComparison Comparison(string first, string second, long firstCount, long secondCount, List<ClassAgreement> perClass)
+    {
         var inBoth = perClass.Sum(c => c.InBoth);
-        return new SetComparison(
-            first[0].Name,
-            second[0].Name,
-            first[0].UniqueImages - inBoth,
-            second[0].UniqueImages - inBoth,
-            inBoth,
-            perClass.Sum(c => c.Agreeing),
-            perClass);
+        return new SetComparison(first, second, firstCount - inBoth, secondCount - inBoth, inBoth, perClass.Sum(c => c.Agreeing), perClass);
     }
 
     /// <summary>

@@ -13,7 +13,7 @@ namespace EfficientNet.Batch.Storage.PseudoLabels;
 /// </summary>
 public sealed class SqlitePseudoLabelDialect(SqliteDatabase database) : PseudoLabelDialect
 {
-    public override string TopLabel => "enb_first_int32(p.top_indices)";
+    public override string TopLabelOf(string alias) => $"enb_first_int32({alias}.top_indices)";
 
     public override string TopConfidence => "enb_first_float32(p.top_probabilities)";
 

@@ -81,6 +81,9 @@ public abstract class PseudoLabelWorkflowTests : IDisposable
         var compare = await EnbAsync("pseudo-label", "compare", "gen1", "gen2");
         Assert.Contains($"images in both:   {rows.Count}", compare, StringComparison.Ordinal);
         Assert.Contains("labels changed: 0", compare, StringComparison.Ordinal);
+        var teachers = await EnbAsync("pseudo-label", "compare", "run:teacher-1", "run:teacher-2");
+        Assert.Contains($"images in both:   {rows.Count}", teachers, StringComparison.Ordinal);
+        Assert.Contains("labels changed: 0", teachers, StringComparison.Ordinal);
         var sets = await EnbAsync("pseudo-label", "sets");
         Assert.Matches(@"gen2\s+2\s+gen1", sets);
     }

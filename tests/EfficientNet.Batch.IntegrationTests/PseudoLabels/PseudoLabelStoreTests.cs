@@ -113,6 +113,9 @@ public abstract class PseudoLabelStoreTests : IAsyncLifetime
         var comparison = await Store.CompareAsync(gen1.Id, gen2.Id, None);
         Assert.Equal((3L, 2L, 1L, 1L, 0L), (comparison.InBoth, comparison.Agreeing, comparison.Changed, comparison.OnlyInFirst, comparison.OnlyInSecond));
         Assert.Equal([(0, 2L, 1L), (1, 1L, 1L)], comparison.PerClass.Select(c => (c.ClassIndex, c.InBoth, c.Agreeing)));
+        var runs = await Store.CompareRunsAsync(first, second, None);
+        Assert.Equal((4L, 3L, 1L, 0L, 0L), (runs.InBoth, runs.Agreeing, runs.Changed, runs.OnlyInFirst, runs.OnlyInSecond));
+        Assert.Equal([(0, 2L, 1L), (1, 2L, 2L)], runs.PerClass.Select(c => (c.ClassIndex, c.InBoth, c.Agreeing)));
         Assert.Equal(["gen2", "gen1"], (await Store.ListSetsAsync(None)).Select(s => s.Name));
         Assert.Equal(["img-00000.jpg", "img-00001.jpg", "img-00002.jpg", "img-00003.jpg"], await KeysAsync(gen1.Id));
     }
