@@ -1,6 +1,7 @@
 using EfficientNet.Batch.Storage.Database.Postgres;
 using EfficientNet.Batch.Storage.Database.Sqlite;
 using EfficientNet.Batch.Storage.Insights;
+using EfficientNet.Batch.Storage.PseudoLabels;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.EntityFrameworkCore;
@@ -24,7 +25,8 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// Embedded mode: run state and results in one SQLite file (created, with its folder, by
     /// <see cref="IRunStore.MigrateAsync"/>). Registers <see cref="IRunStore"/>, <see cref="IShardResultWriter"/>,
-    /// <see cref="IResultReader"/> and <see cref="IRunInsightsReader"/> as singletons; each call uses its own pooled context or connection, so concurrent
+    /// <see cref="IResultReader"/>, <see cref="IRunInsightsReader"/> and <see cref="IPseudoLabelStore"/> as singletons; each call uses its own
+    /// pooled context or connection, so concurrent
     /// shards never share one. Image sources and stores depend on the run: see ImageSourceFactory, ImageStoreFactory.
     /// </summary>
     public static IServiceCollection AddEmbeddedStorage(this IServiceCollection services, string sqlitePath)
@@ -43,6 +45,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IShardResultWriter, SqliteShardResultWriter>();
         services.AddSingleton<IResultReader, SqliteResultReader>();
         services.AddSingleton<IRunInsightsReader, SqliteRunInsightsReader>();
+        services.AddSingleton<IPseudoLabelStore>(provider => new PseudoLabelStore(
+            new SqlitePseudoLabelDialect(database), provider.GetRequiredService<TimeProvider>()));
         return services;
     }
 
@@ -72,6 +76,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IShardResultWriter, PostgresShardResultWriter>();
         services.AddSingleton<IResultReader, PostgresResultReader>();
         services.AddSingleton<IRunInsightsReader, PostgresRunInsightsReader>();
+        services.AddSingleton<IPseudoLabelStore>(provider => new PseudoLabelStore(
+            new PostgresPseudoLabelDialect(provider.GetRequiredService<NpgsqlDataSource>()), provider.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

@@ -19,6 +19,7 @@ public static class CliApplication
             new StatusCommand(console).Command,
             new CancelCommand(console).Command,
             new RetryFailedCommand(console).Command,
+            new PseudoLabelCommand(console).Command,
             new ServeCommand().Command,
         };
 

@@ -1,16 +1,10 @@
 using System.CommandLine;
-using EfficientNet.Batch.Models;
 using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Scheduler.Embedded;
 using EfficientNet.Batch.Scheduler.Planning;
-using EfficientNet.Batch.Scheduler.Progress;
-using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.Runs;
 using EfficientNet.Batch.Storage.Sources;
-using EfficientNet.Batch.Worker.Models;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace EfficientNet.Batch.Scheduler.Commands;
 
@@ -63,82 +57,20 @@ public sealed class LabelCommand
         CliChecks.Require(Directory.Exists(folder), $"folder not found: {folder}");
         CliChecks.Require(File.Exists(modelPath), $"model file not found: {modelPath}");
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Inference:BatchSize"] = batchSize.ToString() });
-        var database = DatabaseChoice.From(parse, _postgres, _database);
-        builder.AddEmbeddedMode(database, parse.GetValue(_verbose));
-        using var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        try
-        {
-            return await LabelAsync(host.Services, new RunRequest(
-                parse.GetValue(_runName) ?? $"{Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar))}-{DateTime.UtcNow:yyyyMMdd-HHmmss}",
-                "label",
-                Path.GetFullPath(modelPath),
-                folder,
-                topK,
-                !parse.GetValue(_noEmbeddings),
-                errorBudget,
-                shardSize), database, cancellationToken);
-        }
-        finally
-        {
-            await host.StopAsync(CancellationToken.None);
-        }
-    }
-
-    private async Task<int> LabelAsync(IServiceProvider services, RunRequest request, DatabaseChoice database, CancellationToken cancellationToken)
-    {
-        var runs = services.GetRequiredService<IRunStore>();
-        await StorageScope.MigrateAsync(runs, database, cancellationToken);
-        var planner = services.GetRequiredService<RunPlanner>();
-        PlannedRun planned;
-        try
-        {
-            planned = await planner.CreateAsync(request, request.ModelPath, cancellationToken);
-            var model = await services.GetRequiredService<ModelRepository>().GetAsync(planned.Model, cancellationToken);
-            CliChecks.Require(request.TopK <= model.Session.NumClasses, $"--topk {request.TopK} is more than the model's {model.Session.NumClasses} classes");
-            _console.WriteLine($"Model {model.Session.Spec.Name} on {model.Session.ExecutionProvider}, batch {model.Session.Buckets.Max}");
-            if (model.Session.Spec.RandomWeights)
-            {
-                _console.WriteWarning($"model {model.Session.Spec.Name} has random weights: its labels are meaningless (use --model with real weights; see README)");
-            }
-        }
-        catch (ModelSpecException e)
-        {
-            throw new CliException(e.Message);
-        }
-
-        _console.WriteLine($"Run {planned.Run.Name} ({planned.Run.Id}) over {request.SourceLocation}");
-        var live = new LiveProgress(_console, services.GetRequiredService<IRunInsightsReader>());
-        using var planningStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var planning = planner.PlanAsync(planned, services.GetRequiredService<IImageSourceFactory>().Create(request.SourceLocation), onlyNew: false, planningStop.Token);
-        RunOutcome outcome;
-        try
-        {
-            var monitor = services.GetRequiredService<RunMonitor>();
-            outcome = await live.FollowAsync(
-                planned.Run.Id, progress => monitor.WaitAsync(planned.Run.Id, request.ErrorBudget, planning, progress, cancellationToken), cancellationToken);
-        }
-        catch (Exception e) when (planning.IsFaulted && e is not OperationCanceledException)
-        {
-            var reason = $"planning failed: {planning.Exception!.GetBaseException().Message}";
-            await runs.SetRunStatusAsync(planned.Run.Id, RunStatus.Failed, reason, CancellationToken.None);
-            await runs.SkipRemainingShardsAsync(planned.Run.Id, CancellationToken.None);
-            throw new CliException(reason, ExitCodes.RunFailed);
-        }
-        catch (OperationCanceledException)
-        {
-            await runs.SetRunStatusAsync(planned.Run.Id, RunStatus.Cancelled, "cancelled by the user", CancellationToken.None);
-            await runs.SkipRemainingShardsAsync(planned.Run.Id, CancellationToken.None);
-            throw;
-        }
-        finally
-        {
-            await planningStop.CancelAsync();
-        }
-
-        new RunSummaryPrinter(_console).Print(planned.Run, outcome, database);
-        return ExitCodes.For(outcome);
+        var request = new RunRequest(
+            parse.GetValue(_runName) ?? $"{Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar))}-{DateTime.UtcNow:yyyyMMdd-HHmmss}",
+            RunKind.Label,
+            Path.GetFullPath(modelPath),
+            folder,
+            topK,
+            !parse.GetValue(_noEmbeddings),
+            errorBudget,
+            shardSize);
+        return await new EmbeddedRunner(_console).RunAsync(
+            DatabaseChoice.From(parse, _postgres, _database),
+            batchSize,
+            parse.GetValue(_verbose),
+            (services, _) => Task.FromResult((request, services.GetRequiredService<IImageSourceFactory>().Create(request.SourceLocation))),
+            cancellationToken);
     }
 }

@@ -1,6 +1,7 @@
 using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Storage.Insights;
+using EfficientNet.Batch.Storage.PseudoLabels;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +20,7 @@ public sealed class StorageScope : IAsyncDisposable
     public IResultReader Results => _services.GetRequiredService<IResultReader>();
 
     public IRunInsightsReader Insights => _services.GetRequiredService<IRunInsightsReader>();
+    public IPseudoLabelStore PseudoLabels => _services.GetRequiredService<IPseudoLabelStore>();
 
     /// <summary>
     /// Opens the job database and applies pending migrations. A missing SQLite file is an input error, not an empty
@@ -63,6 +65,11 @@ public sealed class StorageScope : IAsyncDisposable
     /// <summary>The run named by an id, a name or "latest"; a CLI error naming what did not match otherwise.</summary>
     public async Task<RunInfo> FindRunAsync(string idOrName, CancellationToken cancellationToken) =>
         await Runs.FindRunAsync(idOrName, cancellationToken) ?? throw new CliException($"no run matches '{idOrName}' (see 'runs')");
+
+    /// <summary>The pseudo-label set named by a name or id; a CLI error naming what did not match otherwise.</summary>
+    public async Task<PseudoLabelSetInfo> FindSetAsync(string nameOrId, CancellationToken cancellationToken) =>
+        await PseudoLabels.FindSetAsync(nameOrId, cancellationToken)
+            ?? throw new CliException($"no pseudo-label set matches '{nameOrId}' (see 'pseudo-label sets')");
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 }

@@ -28,12 +28,14 @@ public sealed class RunPlanner(IRunStore runs, IPublishEndpoint publisher, ILogg
         var modelPath = request.ModelPath;
         var modelId = await runs.EnsureModelAsync(spec.Name, modelPath, sha256, File.ReadAllText(specPath), labels, cancellationToken);
         var run = await runs.CreateRunAsync(
-            new NewRun(request.Name, request.Kind, modelId, request.SourceLocation, request.TopK, request.StoreEmbeddings, request.ErrorBudget, request.ShardSize),
+            new NewRun(
+                request.Name, request.Kind, modelId, request.SourceLocation, request.TopK, request.StoreEmbeddings, request.ErrorBudget,
+                request.ShardSize, request.StoreFullDistribution, request.SourceSetId),
             cancellationToken);
         return new PlannedRun(
             run,
             new ModelReference(modelId, modelPath, sha256),
-            new ShardOptions(request.SourceLocation, request.TopK, request.StoreEmbeddings),
+            new ShardOptions(request.SourceLocation, request.TopK, request.StoreEmbeddings, request.StoreFullDistribution),
             request.ShardSize);
     }
 
@@ -111,6 +113,6 @@ public sealed class RunPlanner(IRunStore runs, IPublishEndpoint publisher, ILogg
     {
         var model = await runs.GetModelAsync(run.ModelId, cancellationToken)
             ?? throw new InvalidOperationException($"run {run.Id} names model {run.ModelId}, which does not exist");
-        return (new ModelReference(model.Id, model.Uri, model.Sha256), new ShardOptions(run.Source, run.TopK, run.StoreEmbeddings));
+        return (new ModelReference(model.Id, model.Uri, model.Sha256), new ShardOptions(run.Source, run.TopK, run.StoreEmbeddings, run.StoreFullDistribution));
     }
 }

@@ -9,4 +9,6 @@ public sealed record RunRequest(
     int TopK,
     bool StoreEmbeddings,
     double ErrorBudget,
-    int ShardSize);
+    int ShardSize,
+    bool StoreFullDistribution = false,
+    long? SourceSetId = null);

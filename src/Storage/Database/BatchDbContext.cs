@@ -20,6 +20,9 @@ public abstract class BatchDbContext : DbContext
     public DbSet<ShardEntity> Shards => Set<ShardEntity>();
     public DbSet<PredictionEntity> Predictions => Set<PredictionEntity>();
     public DbSet<FailureEntity> Failures => Set<FailureEntity>();
+    public DbSet<PseudoLabelSetEntity> PseudoLabelSets => Set<PseudoLabelSetEntity>();
+    public DbSet<PseudoLabelClassEntity> PseudoLabelClasses => Set<PseudoLabelClassEntity>();
+    public DbSet<PseudoLabelEntity> PseudoLabels => Set<PseudoLabelEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(BatchDbContext).Assembly);

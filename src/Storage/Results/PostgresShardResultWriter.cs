@@ -32,12 +32,12 @@ public sealed class PostgresShardResultWriter : IShardResultWriter
         "CREATE TEMP TABLE shard_predictions (LIKE predictions INCLUDING STORAGE) ON COMMIT DROP";
 
     private const string CopyStaging =
-        "COPY shard_predictions (run_id, image_id, top_indices, top_probabilities, embedding, created_at) FROM STDIN (FORMAT BINARY)";
+        "COPY shard_predictions (run_id, image_id, top_indices, top_probabilities, embedding, full_probabilities, created_at) FROM STDIN (FORMAT BINARY)";
 
     private const string InsertPredictions =
         """
-        INSERT INTO predictions (run_id, image_id, top_indices, top_probabilities, embedding, created_at)
-        SELECT run_id, image_id, top_indices, top_probabilities, embedding, created_at FROM shard_predictions
+        INSERT INTO predictions (run_id, image_id, top_indices, top_probabilities, embedding, full_probabilities, created_at)
+        SELECT run_id, image_id, top_indices, top_probabilities, embedding, full_probabilities, created_at FROM shard_predictions
         ON CONFLICT (run_id, image_id) DO NOTHING
         """;
 
@@ -164,6 +164,15 @@ public sealed class PostgresShardResultWriter : IShardResultWriter
             {
                 // Pre-encoded real[] bytes: COPY sends fields untyped and the column's receive function parses them.
                 await copy.WriteAsync(embeddings.Encode(embedding), NpgsqlDbType.Bytea, cancellationToken);
+            }
+            else
+            {
+                await copy.WriteNullAsync(cancellationToken);
+            }
+
+            if (prediction.FullProbabilities is { } distribution)
+            {
+                await copy.WriteAsync(Float16Blob.ToBytes(distribution), NpgsqlDbType.Bytea, cancellationToken);
             }
             else
             {

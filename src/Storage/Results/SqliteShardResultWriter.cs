@@ -69,8 +69,8 @@ public sealed class SqliteShardResultWriter : IShardResultWriter
             connection,
             transaction,
             """
-            INSERT INTO predictions (run_id, image_id, top_indices, top_probabilities, embedding, created_at)
-            VALUES ($run, $image, $indices, $probabilities, $embedding, $created)
+            INSERT INTO predictions (run_id, image_id, top_indices, top_probabilities, embedding, full_probabilities, created_at)
+            VALUES ($run, $image, $indices, $probabilities, $embedding, $full, $created)
             ON CONFLICT (run_id, image_id) DO NOTHING
             """);
         insert.Parameters.Add("$run", SqliteType.Text).Value = runId;
@@ -79,6 +79,7 @@ public sealed class SqliteShardResultWriter : IShardResultWriter
         var indices = insert.Parameters.Add("$indices", SqliteType.Blob);
         var probabilities = insert.Parameters.Add("$probabilities", SqliteType.Blob);
         var embedding = insert.Parameters.Add("$embedding", SqliteType.Blob);
+        var full = insert.Parameters.Add("$full", SqliteType.Blob);
         insert.Prepare();
 
         foreach (var prediction in predictions)
@@ -88,6 +89,7 @@ public sealed class SqliteShardResultWriter : IShardResultWriter
             indices.Value = ArrayBlob.ToBytes<int>(topIndices);
             probabilities.Value = ArrayBlob.ToBytes<float>(topProbabilities);
             embedding.Value = prediction.Embedding is null ? DBNull.Value : ArrayBlob.ToBytes<float>(prediction.Embedding);
+            full.Value = prediction.FullProbabilities is null ? DBNull.Value : Float16Blob.ToBytes(prediction.FullProbabilities);
             insert.ExecuteNonQuery();
         }
     }

@@ -14,4 +14,6 @@ public sealed record RunInfo(
     DateTimeOffset CreatedAt,
     DateTimeOffset? FinishedAt,
     string? StatusReason,
-    int ShardSize = 256);
+    int ShardSize = 256,
+    bool StoreFullDistribution = false,
+    long? SourceSetId = null);

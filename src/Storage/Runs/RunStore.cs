@@ -105,6 +105,8 @@ public abstract class RunStore<TContext> : IRunStore
             Status = RunStatus.Planning,
             TopK = run.TopK,
             StoreEmbeddings = run.StoreEmbeddings,
+            StoreFullDistribution = run.StoreFullDistribution,
+            SourceSetId = run.SourceSetId,
             ErrorBudget = run.ErrorBudget,
             ShardSize = run.ShardSize,
             CreatedAt = now,
@@ -461,7 +463,9 @@ public abstract class RunStore<TContext> : IRunStore
         new DateTimeOffset(run.CreatedAt, TimeSpan.Zero),
         run.FinishedAt is { } finished ? new DateTimeOffset(finished, TimeSpan.Zero) : null,
         run.StatusReason,
-        run.ShardSize);
+        run.ShardSize,
+        run.StoreFullDistribution,
+        run.SourceSetId);
 
     private sealed class RunWithModelName
     {

@@ -100,7 +100,12 @@ public sealed class ShardProcessor : IDisposable
 
             var output = await model.Batcher.InferAsync(tensor, cancellationToken);
             var (indices, probabilities) = ClassScores.TopK(output.Probabilities, options.TopK);
-            return new ImagePrediction(item.ImageId, indices, probabilities, options.StoreEmbeddings ? output.Embedding : null);
+            return new ImagePrediction(
+                item.ImageId,
+                indices,
+                probabilities,
+                options.StoreEmbeddings ? output.Embedding : null,
+                options.StoreFullDistribution ? output.Probabilities : null);
         }
         finally
         {

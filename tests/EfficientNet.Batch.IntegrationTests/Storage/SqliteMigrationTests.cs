@@ -26,7 +26,7 @@ public sealed class SqliteMigrationTests
             }
         }
 
-        Assert.Equal(["failures", "images", "models", "predictions", "runs", "shards"], tables);
+        Assert.Equal(["failures", "images", "models", "predictions", "pseudo_label_classes", "pseudo_label_sets", "pseudo_labels", "runs", "shards"], tables);
         await using var context = database.Context();
         Assert.Empty(await context.Database.GetPendingMigrationsAsync());
     }

@@ -29,7 +29,7 @@ public abstract class StorageDatabase : IAsyncDisposable
 
     public IRunInsightsReader Insights => Services.GetRequiredService<IRunInsightsReader>();
 
-    protected ServiceProvider Services { get; }
+    public ServiceProvider Services { get; }
 
     public abstract BatchDbContext Context();
 

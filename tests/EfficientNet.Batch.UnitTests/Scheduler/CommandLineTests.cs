@@ -46,4 +46,40 @@ public sealed class CommandLineTests
         Assert.Equal(ExitCodes.InvalidInput, exitCode);
         Assert.Contains("xml", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Pseudo_label_select_names_its_missing_required_options()
+    {
+        var (exitCode, _, error) = await RunAsync("pseudo-label", "select", "--run", "latest", "--per-class", "10");
+        Assert.Equal(ExitCodes.InvalidInput, exitCode);
+        Assert.Contains("--name", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pseudo_label_select_accepts_only_hard_and_soft_modes()
+    {
+        var (exitCode, _, error) = await RunAsync("pseudo-label", "select", "--run", "r", "--per-class", "1", "--name", "n", "--mode", "medium");
+        Assert.Equal(ExitCodes.InvalidInput, exitCode);
+        Assert.Contains("medium", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--per-class", "0", "--per-class must be at least 1")]
+    [InlineData("--min-confidence", "1.5", "--min-confidence must be between 0 and 1")]
+    [InlineData("--temperature", "0", "--temperature must be greater than 0")]
+    public async Task Pseudo_label_select_names_an_out_of_range_value(string flag, string value, string message)
+    {
+        string[] args = ["pseudo-label", "select", "--run", "r", "--name", "n", .. flag == "--per-class" ? [] : new[] { "--per-class", "5" }, flag, value];
+        var (exitCode, _, error) = await RunAsync(args);
+        Assert.Equal(ExitCodes.InvalidInput, exitCode);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pseudo_label_export_refuses_parquet_on_stdout()
+    {
+        var (exitCode, _, error) = await RunAsync("pseudo-label", "export", "--set", "s", "--format", "parquet", "--out", "-");
+        Assert.Equal(ExitCodes.InvalidInput, exitCode);
+        Assert.Contains("Parquet cannot be written to stdout", error, StringComparison.Ordinal);
+    }
 }

@@ -17,6 +17,7 @@ public sealed class PredictionConfiguration : IEntityTypeConfiguration<Predictio
         builder.Property(p => p.TopIndices).HasColumnName("top_indices");
         builder.Property(p => p.TopProbabilities).HasColumnName("top_probabilities");
         builder.Property(p => p.Embedding).HasColumnName("embedding");
+        builder.Property(p => p.FullProbabilities).HasColumnName("full_probabilities");
         builder.Property(p => p.CreatedAt).HasColumnName("created_at");
 
         builder.HasOne<RunEntity>().WithMany().HasForeignKey(p => p.RunId)

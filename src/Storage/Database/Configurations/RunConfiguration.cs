@@ -22,6 +22,8 @@ public sealed class RunConfiguration : IEntityTypeConfiguration<RunEntity>
         builder.Property(r => r.StatusReason).HasColumnName("status_reason");
         builder.Property(r => r.TopK).HasColumnName("top_k");
         builder.Property(r => r.StoreEmbeddings).HasColumnName("store_embeddings");
+        builder.Property(r => r.StoreFullDistribution).HasColumnName("store_full_distribution");
+        builder.Property(r => r.SourceSetId).HasColumnName("source_set_id");
         builder.Property(r => r.ErrorBudget).HasColumnName("error_budget");
         builder.Property(r => r.ShardSize).HasColumnName("shard_size");
         builder.Property(r => r.CreatedAt).HasColumnName("created_at");

@@ -8,5 +8,11 @@ public sealed class PredictionEntity
     public required int[] TopIndices { get; set; }
     public required float[] TopProbabilities { get; set; }
     public float[]? Embedding { get; set; }
+
+    /// <summary>
+    /// The whole class distribution as IEEE float16, little-endian (2 bytes per class: 2 KB at 1000 classes), kept
+    /// only by teacher runs asked for it (teach --full): exact soft labels and temperature need every class.
+    /// </summary>
+    public byte[]? FullProbabilities { get; set; }
     public DateTime CreatedAt { get; set; }
 }

@@ -14,6 +14,12 @@ public sealed class RunEntity
     public string? StatusReason { get; set; }
     public int TopK { get; set; }
     public bool StoreEmbeddings { get; set; }
+
+    /// <summary>Whether predictions keep the full class distribution (float16) besides the top-k.</summary>
+    public bool StoreFullDistribution { get; set; }
+
+    /// <summary>For a teacher pass restricted to a pseudo-label set's images (source set:&lt;name&gt;): that set's id.</summary>
+    public long? SourceSetId { get; set; }
     public double ErrorBudget { get; set; }
     public int ShardSize { get; set; }
     public DateTime CreatedAt { get; set; }

@@ -152,6 +152,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
                         .HasColumnType("real[]")
                         .HasColumnName("embedding");
 
+                    b.Property<byte[]>("FullProbabilities")
+                        .HasColumnType("bytea")
+                        .HasColumnName("full_probabilities");
+
                     b.PrimitiveCollection<int[]>("TopIndices")
                         .IsRequired()
                         .HasColumnType("integer[]")
@@ -169,6 +173,161 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
                         .HasDatabaseName("ix_predictions_image_id");
 
                     b.ToTable("predictions", (string)null);
+                });
+
+            modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelClassEntity", b =>
+                {
+                    b.Property<long>("SetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("set_id");
+
+                    b.Property<int>("ClassIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("class_index");
+
+                    b.Property<long>("Candidates")
+                        .HasColumnType("bigint")
+                        .HasColumnName("candidates");
+
+                    b.Property<long>("Samples")
+                        .HasColumnType("bigint")
+                        .HasColumnName("samples");
+
+                    b.Property<long>("Selected")
+                        .HasColumnType("bigint")
+                        .HasColumnName("selected");
+
+                    b.Property<int>("ThresholdBucket")
+                        .HasColumnType("integer")
+                        .HasColumnName("threshold_bucket");
+
+                    b.HasKey("SetId", "ClassIndex")
+                        .HasName("pk_pseudo_label_classes");
+
+                    b.ToTable("pseudo_label_classes", (string)null);
+                });
+
+            modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelEntity", b =>
+                {
+                    b.Property<long>("SetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("set_id");
+
+                    b.Property<long>("ImageId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("image_id");
+
+                    b.Property<float>("Confidence")
+                        .HasColumnType("real")
+                        .HasColumnName("confidence");
+
+                    b.Property<int>("Copies")
+                        .HasColumnType("integer")
+                        .HasColumnName("copies");
+
+                    b.Property<int>("Label")
+                        .HasColumnType("integer")
+                        .HasColumnName("label");
+
+                    b.HasKey("SetId", "ImageId")
+                        .HasName("pk_pseudo_labels");
+
+                    b.ToTable("pseudo_labels", (string)null);
+                });
+
+            modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelSetEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("Generation")
+                        .HasColumnType("integer")
+                        .HasColumnName("generation");
+
+                    b.Property<double>("MinConfidence")
+                        .HasColumnType("double precision")
+                        .HasColumnName("min_confidence");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("mode");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<long?>("ParentSetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("parent_set_id");
+
+                    b.Property<long>("PerClassTarget")
+                        .HasColumnType("bigint")
+                        .HasColumnName("per_class_target");
+
+                    b.Property<long>("Seed")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seed");
+
+                    b.Property<long>("TeacherModelId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("teacher_model_id");
+
+                    b.Property<string>("TeacherModelName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("teacher_model_name");
+
+                    b.Property<string>("TeacherModelSha256")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("teacher_model_sha256");
+
+                    b.Property<Guid>("TeacherRunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("teacher_run_id");
+
+                    b.Property<double>("Temperature")
+                        .HasColumnType("double precision")
+                        .HasColumnName("temperature");
+
+                    b.Property<long>("TotalSamples")
+                        .HasColumnType("bigint")
+                        .HasColumnName("total_samples");
+
+                    b.Property<long>("UniqueImages")
+                        .HasColumnType("bigint")
+                        .HasColumnName("unique_images");
+
+                    b.HasKey("Id")
+                        .HasName("pk_pseudo_label_sets");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ux_pseudo_label_sets_name");
+
+                    b.HasIndex("ParentSetId")
+                        .HasDatabaseName("ix_pseudo_label_sets_parent_set_id");
+
+                    b.HasIndex("TeacherModelId")
+                        .HasDatabaseName("ix_pseudo_label_sets_teacher_model_id");
+
+                    b.HasIndex("TeacherRunId")
+                        .HasDatabaseName("ix_pseudo_label_sets_teacher_run_id");
+
+                    b.ToTable("pseudo_label_sets", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_pseudo_label_sets_mode", "mode IN ('hard', 'soft')");
+                        });
                 });
 
             modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.RunEntity", b =>
@@ -216,6 +375,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
                         .HasColumnType("text")
                         .HasColumnName("source");
 
+                    b.Property<long?>("SourceSetId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("source_set_id");
+
                     b.Property<DateTime?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
@@ -232,6 +395,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
                     b.Property<bool>("StoreEmbeddings")
                         .HasColumnType("boolean")
                         .HasColumnName("store_embeddings");
+
+                    b.Property<bool>("StoreFullDistribution")
+                        .HasColumnType("boolean")
+                        .HasColumnName("store_full_distribution");
 
                     b.Property<int>("TopK")
                         .HasColumnType("integer")
@@ -359,6 +526,39 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_predictions_runs_run_id");
+                });
+
+            modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelClassEntity", b =>
+                {
+                    b.HasOne("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelSetEntity", null)
+                        .WithMany()
+                        .HasForeignKey("SetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pseudo_label_classes_sets_set_id");
+                });
+
+            modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelSetEntity", b =>
+                {
+                    b.HasOne("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelSetEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ParentSetId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_pseudo_label_sets_parent_set_id");
+
+                    b.HasOne("EfficientNet.Batch.Storage.Database.Entities.ModelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TeacherModelId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_pseudo_label_sets_models_teacher_model_id");
+
+                    b.HasOne("EfficientNet.Batch.Storage.Database.Entities.RunEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TeacherRunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_pseudo_label_sets_runs_teacher_run_id");
                 });
 
             modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.RunEntity", b =>

@@ -143,6 +143,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .HasColumnType("BLOB")
                         .HasColumnName("embedding");
 
+                    b.Property<byte[]>("FullProbabilities")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("full_probabilities");
+
                     b.Property<byte[]>("TopIndices")
                         .IsRequired()
                         .HasColumnType("BLOB")
@@ -160,6 +164,159 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .HasDatabaseName("ix_predictions_image_id");
 
                     b.ToTable("predictions", (string)null);
+                });
+
+            modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelClassEntity", b =>
+                {
+                    b.Property<long>("SetId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("set_id");
+
+                    b.Property<int>("ClassIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("class_index");
+
+                    b.Property<long>("Candidates")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("candidates");
+
+                    b.Property<long>("Samples")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("samples");
+
+                    b.Property<long>("Selected")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("selected");
+
+                    b.Property<int>("ThresholdBucket")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("threshold_bucket");
+
+                    b.HasKey("SetId", "ClassIndex")
+                        .HasName("pk_pseudo_label_classes");
+
+                    b.ToTable("pseudo_label_classes", (string)null);
+                });
+
+            modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelEntity", b =>
+                {
+                    b.Property<long>("SetId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("set_id");
+
+                    b.Property<long>("ImageId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("image_id");
+
+                    b.Property<float>("Confidence")
+                        .HasColumnType("REAL")
+                        .HasColumnName("confidence");
+
+                    b.Property<int>("Copies")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("copies");
+
+                    b.Property<int>("Label")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("label");
+
+                    b.HasKey("SetId", "ImageId")
+                        .HasName("pk_pseudo_labels");
+
+                    b.ToTable("pseudo_labels", (string)null);
+                });
+
+            modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelSetEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("Generation")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("generation");
+
+                    b.Property<double>("MinConfidence")
+                        .HasColumnType("REAL")
+                        .HasColumnName("min_confidence");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("mode");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long?>("ParentSetId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("parent_set_id");
+
+                    b.Property<long>("PerClassTarget")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("per_class_target");
+
+                    b.Property<long>("Seed")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seed");
+
+                    b.Property<long>("TeacherModelId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("teacher_model_id");
+
+                    b.Property<string>("TeacherModelName")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("teacher_model_name");
+
+                    b.Property<string>("TeacherModelSha256")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("teacher_model_sha256");
+
+                    b.Property<Guid>("TeacherRunId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("teacher_run_id");
+
+                    b.Property<double>("Temperature")
+                        .HasColumnType("REAL")
+                        .HasColumnName("temperature");
+
+                    b.Property<long>("TotalSamples")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("total_samples");
+
+                    b.Property<long>("UniqueImages")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("unique_images");
+
+                    b.HasKey("Id")
+                        .HasName("pk_pseudo_label_sets");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ux_pseudo_label_sets_name");
+
+                    b.HasIndex("ParentSetId")
+                        .HasDatabaseName("ix_pseudo_label_sets_parent_set_id");
+
+                    b.HasIndex("TeacherModelId")
+                        .HasDatabaseName("ix_pseudo_label_sets_teacher_model_id");
+
+                    b.HasIndex("TeacherRunId")
+                        .HasDatabaseName("ix_pseudo_label_sets_teacher_run_id");
+
+                    b.ToTable("pseudo_label_sets", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_pseudo_label_sets_mode", "mode IN ('hard', 'soft')");
+                        });
                 });
 
             modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.RunEntity", b =>
@@ -207,6 +364,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("source");
 
+                    b.Property<long?>("SourceSetId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("source_set_id");
+
                     b.Property<DateTime?>("StartedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("started_at");
@@ -223,6 +384,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                     b.Property<bool>("StoreEmbeddings")
                         .HasColumnType("INTEGER")
                         .HasColumnName("store_embeddings");
+
+                    b.Property<bool>("StoreFullDistribution")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("store_full_distribution");
 
                     b.Property<int>("TopK")
                         .HasColumnType("INTEGER")
@@ -350,6 +515,39 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_predictions_runs_run_id");
+                });
+
+            modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelClassEntity", b =>
+                {
+                    b.HasOne("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelSetEntity", null)
+                        .WithMany()
+                        .HasForeignKey("SetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pseudo_label_classes_sets_set_id");
+                });
+
+            modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelSetEntity", b =>
+                {
+                    b.HasOne("EfficientNet.Batch.Storage.Database.Entities.PseudoLabelSetEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ParentSetId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_pseudo_label_sets_parent_set_id");
+
+                    b.HasOne("EfficientNet.Batch.Storage.Database.Entities.ModelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TeacherModelId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_pseudo_label_sets_models_teacher_model_id");
+
+                    b.HasOne("EfficientNet.Batch.Storage.Database.Entities.RunEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TeacherRunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_pseudo_label_sets_runs_teacher_run_id");
                 });
 
             modelBuilder.Entity("EfficientNet.Batch.Storage.Database.Entities.RunEntity", b =>

@@ -1,0 +1,141 @@
+using System.CommandLine;
+using EfficientNet.Batch.Models;
+using EfficientNet.Batch.Scheduler.Cli;
+using EfficientNet.Batch.Scheduler.Embedded;
+using EfficientNet.Batch.Scheduler.Planning;
+using EfficientNet.Batch.Scheduler.Progress;
+using EfficientNet.Batch.Scheduler.PseudoLabels;
+using EfficientNet.Batch.Storage.Runs;
+using EfficientNet.Batch.Worker.Models;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EfficientNet.Batch.Scheduler.Commands;
+
+/// <summary>
+/// <c>pseudo-label teach &lt;source&gt;</c>: a teacher pass, a run of kind "teacher" keeping top-k soft labels (default
+/// 10) or, with --full, the whole distribution as float16 too. The teacher sees its own spec's preprocessing (its
+/// resolution, resize and crop) and no augmentation: the noise of Noisy Student belongs to the student. Runs in this
+/// process (like label), or with --distributed publishes shards to the workers (like submit).
+/// </summary>
+public sealed class PseudoLabelTeachCommand
+{
+    private readonly CliConsole _console;
+    private readonly Argument<string> _source = new("source") { Description = "A folder, az://<container>/<prefix>, manifest:<file>, or set:<name> (a previous set's images)." };
+    private readonly Option<string?> _model = new("--model") { Description = $"The teacher: an ONNX model with its .json spec beside it. Default (embedded only): the bundled test model ({LabelCommand.DefaultModelRelativePath})." };
+    private readonly Option<string?> _sha256 = new("--sha256") { Description = "Expected SHA-256 of the model file (--distributed); computed from the file when omitted." };
+    private readonly Option<string> _database = CommonOptions.Database();
+    private readonly Option<string?> _postgres = CommonOptions.Postgres();
+    private readonly Option<int> _topK = new("--topk") { Description = "Soft labels kept per image (top-k classes with probabilities).", DefaultValueFactory = _ => 10 };
+    private readonly Option<bool> _full = new("--full") { Description = "Also keep the full class distribution (float16, 2 bytes per class): exact soft labels and temperature." };
+    private readonly Option<int> _batchSize = new("--batch-size") { Description = "Largest batch sent to the model (embedded).", DefaultValueFactory = _ => 8 };
+    private readonly Option<int> _shardSize = new("--shard-size") { Description = "Images per shard.", DefaultValueFactory = _ => 256 };
+    private readonly Option<double> _errorBudget = new("--error-budget") { Description = "Fraction of images allowed to fail (0..1).", DefaultValueFactory = _ => 0.01 };
+    private readonly Option<string?> _runName = new("--run-name") { Description = "Name of the teacher run. Default: teacher-<source>-<UTC time>." };
+    private readonly Option<bool> _distributed = new("--distributed") { Description = "Publish the shards to the workers (PostgreSQL + RabbitMQ) instead of running them here." };
+    private readonly Option<bool> _wait = new("--wait") { Description = "With --distributed: follow the run until it ends." };
+    private readonly Option<bool> _verbose = CommonOptions.Verbose();
+
+    public PseudoLabelTeachCommand(CliConsole console)
+    {
+        _console = console;
+        Command = new Command("teach", "Run a teacher over a corpus (or a previous set's images) and keep soft labels per image.")
+        {
+            _source, _model, _sha256, _database, _postgres, _topK, _full, _batchSize, _shardSize, _errorBudget, _runName, _distributed, _wait, _verbose,
+        };
+        Command.SetAction((parse, ct) => RunAsync(parse, ct));
+    }
+
+    public Command Command { get; }
+
+    private Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var (topK, shardSize, errorBudget, batchSize) = (parse.GetValue(_topK), parse.GetValue(_shardSize), parse.GetValue(_errorBudget), parse.GetValue(_batchSize));
+        CliChecks.RunOptions(topK, shardSize, errorBudget);
+        CliChecks.Require(batchSize is >= 1 and <= 1024, $"--batch-size must be between 1 and 1024, got {batchSize}");
+        CliChecks.Require(!parse.GetValue(_wait) || parse.GetValue(_distributed), "--wait follows a --distributed teacher pass; an embedded one always runs to the end");
+        var database = DatabaseChoice.From(parse, _postgres, _database);
+        return parse.GetValue(_distributed) ? SubmitAsync(parse, database, cancellationToken) : RunHereAsync(parse, database, cancellationToken);
+    }
+
+    private Task<int> RunHereAsync(ParseResult parse, DatabaseChoice database, CancellationToken cancellationToken)
+    {
+        var modelPath = Path.GetFullPath(parse.GetValue(_model) ?? Path.Combine(AppContext.BaseDirectory, LabelCommand.DefaultModelRelativePath));
+        CliChecks.Require(File.Exists(modelPath), $"model file not found: {modelPath}");
+        var source = LocalSource(parse.GetValue(_source)!);
+        return new EmbeddedRunner(_console).RunAsync(
+            database,
+            parse.GetValue(_batchSize),
+            parse.GetValue(_verbose),
+            async (services, ct) =>
+            {
+                var (imageSource, setId) = await TeacherSource.ResolveAsync(services, source, ct);
+                return (Request(parse, modelPath, source, imageSource.Location, setId), imageSource);
+            },
+            cancellationToken);
+    }
+
+    private async Task<int> SubmitAsync(ParseResult parse, DatabaseChoice database, CancellationToken cancellationToken)
+    {
+        var modelUri = parse.GetValue(_model) ?? throw new CliException("--model is required with --distributed: a path or az:// URI every worker can read");
+        var source = parse.GetValue(_source)!;
+        using var host = await SchedulerHost.StartAsync(database, parse.GetValue(_verbose), cancellationToken);
+        try
+        {
+            var services = host.Services;
+            await StorageScope.MigrateAsync(services.GetRequiredService<IRunStore>(), database, cancellationToken);
+            var planner = services.GetRequiredService<RunPlanner>();
+            var localModel = await services.GetRequiredService<ModelFileCache>().GetAsync(modelUri, parse.GetValue(_sha256), cancellationToken);
+            var (imageSource, setId) = await TeacherSource.ResolveAsync(services, source, cancellationToken);
+            var request = Request(parse, modelUri, source, imageSource.Location, setId);
+            var planned = await planner.CreateAsync(request, localModel, cancellationToken);
+            _console.WriteLine(planned.Run.Id.ToString());
+            _console.Error.WriteLine($"teacher run {planned.Run.Name} ({planned.Run.Id}): planning {source}");
+            var planning = planner.PlanAsync(planned, imageSource, onlyNew: false, cancellationToken);
+            if (!parse.GetValue(_wait))
+            {
+                var plan = await planning;
+                _console.Error.WriteLine($"teacher run {planned.Run.Name}: {plan.Images} images in {plan.Shards} shards published; follow it with: enb status {planned.Run.Id} --watch");
+                return ExitCodes.Success;
+            }
+
+            var progress = new ProgressPrinter(_console);
+            var outcome = await services.GetRequiredService<RunMonitor>().WaitAsync(planned.Run.Id, request.ErrorBudget, planning, progress, cancellationToken);
+            progress.Complete();
+            new RunSummaryPrinter(_console).Print(planned.Run, outcome, database);
+            return ExitCodes.For(outcome);
+        }
+        catch (ModelSpecException e)
+        {
+            throw new CliException(e.Message);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private RunRequest Request(ParseResult parse, string modelPath, string source, string location, long? setId) => new(
+        parse.GetValue(_runName) ?? $"teacher-{RunNames.FromSource(source)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}",
+        RunKind.Teacher,
+        modelPath,
+        location,
+        parse.GetValue(_topK),
+        StoreEmbeddings: false,
+        parse.GetValue(_errorBudget),
+        parse.GetValue(_shardSize),
+        parse.GetValue(_full),
+        setId);
+
+    /// <summary>Embedded mode reads local folders (and manifests, set:); a missing folder is named before anything starts.</summary>
+    private static string LocalSource(string source)
+    {
+        if (Storage.PseudoLabels.PseudoLabelSetSource.IsSetSource(source) || source.Contains(':', StringComparison.Ordinal))
+        {
+            return source;
+        }
+
+        var full = Path.GetFullPath(source);
+        CliChecks.Require(Directory.Exists(full) || File.Exists(full), $"folder not found: {full}");
+        return full;
+    }
+}

@@ -1,0 +1,30 @@
+namespace EfficientNet.Batch.Storage.Database.Entities;
+
+/// <summary>
+/// One generation of Noisy-Student pseudo-labels: which teacher (model and run) produced them, with which selection
+/// parameters and seed, and which set it descends from. Enough to reproduce or audit the set.
+/// </summary>
+public sealed class PseudoLabelSetEntity
+{
+    public long Id { get; set; }
+    public required string Name { get; set; }
+    public Guid TeacherRunId { get; set; }
+    public long TeacherModelId { get; set; }
+    public required string TeacherModelName { get; set; }
+    public required string TeacherModelSha256 { get; set; }
+    public long? ParentSetId { get; set; }
+    public int Generation { get; set; }
+    public required string Mode { get; set; }
+    public double Temperature { get; set; }
+    public long PerClassTarget { get; set; }
+    public double MinConfidence { get; set; }
+    public long Seed { get; set; }
+
+    /// <summary>Distinct images in the set (rows of pseudo_labels).</summary>
+    public long UniqueImages { get; set; }
+
+    /// <summary>Training samples: the sum of copies.</summary>
+    public long TotalSamples { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+}
