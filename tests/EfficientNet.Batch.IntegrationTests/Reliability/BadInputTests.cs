@@ -14,6 +14,7 @@ namespace EfficientNet.Batch.IntegrationTests.Reliability;
 /// process's peak RSS stays under the cap that its limits imply.
 /// </summary>
 [Collection(DistributedCollection.Name)]
+[Trait("Category", "Reliability")]
 public sealed class BadInputTests(MixedCorpusFixture fixture, ITestOutputHelper output) : IClassFixture<MixedCorpusFixture>
 {
     /// <summary>

@@ -13,6 +13,7 @@ namespace EfficientNet.Batch.IntegrationTests.Reliability;
 /// shards within seconds (measured); <c>retry-failed</c> re-processes the failed images and nothing else.
 /// </summary>
 [Collection(DistributedCollection.Name)]
+[Trait("Category", "Reliability")]
 public sealed class RunControlTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan RunEnd = TimeSpan.FromSeconds(120);

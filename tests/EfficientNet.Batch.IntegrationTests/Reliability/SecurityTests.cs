@@ -15,6 +15,7 @@ namespace EfficientNet.Batch.IntegrationTests.Reliability;
 /// <c>enb migrate --grant-worker</c>, which cannot change the schema or delete results.
 /// </summary>
 [Collection(DistributedCollection.Name)]
+[Trait("Category", "Reliability")]
 public sealed class SecurityTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);

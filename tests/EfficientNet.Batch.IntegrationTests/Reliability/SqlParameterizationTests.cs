@@ -7,6 +7,7 @@ namespace EfficientNet.Batch.IntegrationTests.Reliability;
 /// only ones allowed interpolate no value from outside: a compile-time constant (the migration lock id) and role and
 /// database identifiers, which SQL cannot take as parameters and which <c>WorkerRoleGrants</c> validates and quotes.
 /// </summary>
+[Trait("Category", "Reliability")]
 public sealed partial class SqlParameterizationTests
 {
     private static readonly Dictionary<string, string> Allowed = new(StringComparer.Ordinal)
