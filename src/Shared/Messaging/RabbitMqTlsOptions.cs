@@ -60,7 +60,7 @@ public sealed class RabbitMqTlsOptions
 
         if (!string.IsNullOrWhiteSpace(CaCertificatePath))
         {
-            var ca = X509CertificateLoader.LoadCertificateFromFile(CaCertificatePath);
+            var ca = LoadCaCertificate(CaCertificatePath);
             ssl.CertificateValidationCallback = (_, certificate, _, errors) => TrustedBy(ca, certificate, errors);
         }
     }
@@ -69,7 +69,7 @@ public sealed class RabbitMqTlsOptions
     /// Accepts a certificate that is valid except for chaining to an unknown root, when it chains to <paramref name="ca"/>.
     /// A name mismatch or a missing certificate is never accepted.
     /// </summary>
-    internal static bool TrustedBy(X509Certificate2 ca, X509Certificate? certificate, SslPolicyErrors errors)
+    public static bool TrustedBy(X509Certificate2 ca, X509Certificate? certificate, SslPolicyErrors errors)
     {
         if (errors == SslPolicyErrors.None)
         {
@@ -88,6 +88,12 @@ public sealed class RabbitMqTlsOptions
         using var leaf = new X509Certificate2(certificate);
         return chain.Build(leaf);
     }
+
+    /// <summary>Reads a CA certificate file in PEM (as openssl writes it) or DER form.</summary>
+    public static X509Certificate2 LoadCaCertificate(string path) =>
+        File.ReadAllText(path).Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal)
+            ? X509Certificate2.CreateFromPem(File.ReadAllText(path))
+            : X509CertificateLoader.LoadCertificateFromFile(path);
 
     private static void RequireFile(string key, string? path)
     {

@@ -72,3 +72,68 @@ public class RabbitMqTlsOptionsTests
         }
     }
 }
+
+public class RabbitMqCaTrustTests
+{
+    private static readonly DateTimeOffset From = DateTimeOffset.UtcNow.AddDays(-1);
+    private static readonly DateTimeOffset To = DateTimeOffset.UtcNow.AddDays(30);
+
+    [Fact]
+    public void A_broker_certificate_issued_by_the_configured_ca_is_trusted_when_only_the_chain_failed()
+    {
+        using var ca = Authority("CN=enb test CA");
+        using var leaf = Issue(ca, "CN=broker");
+
+        Assert.True(RabbitMqTlsOptions.TrustedBy(ca, leaf, System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors));
+    }
+
+    [Fact]
+    public void A_certificate_from_another_ca_or_with_a_name_mismatch_is_refused()
+    {
+        using var ca = Authority("CN=enb test CA");
+        using var other = Authority("CN=someone else");
+        using var foreign = Issue(other, "CN=broker");
+        using var leaf = Issue(ca, "CN=broker");
+
+        Assert.False(RabbitMqTlsOptions.TrustedBy(ca, foreign, System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors));
+        Assert.False(RabbitMqTlsOptions.TrustedBy(ca, leaf,
+            System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors | System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch));
+        Assert.False(RabbitMqTlsOptions.TrustedBy(ca, null, System.Net.Security.SslPolicyErrors.RemoteCertificateNotAvailable));
+    }
+
+    [Fact]
+    public void A_pem_ca_file_as_openssl_writes_it_is_read()
+    {
+        using var ca = Authority("CN=enb test CA");
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, ca.ExportCertificatePem());
+            using var loaded = RabbitMqTlsOptions.LoadCaCertificate(file);
+
+            Assert.Equal(ca.Thumbprint, loaded.Thumbprint);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 Authority(string name)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(name, key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509KeyUsageExtension(
+            System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.KeyCertSign, true));
+        return request.CreateSelfSigned(From, To);
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 Issue(
+        System.Security.Cryptography.X509Certificates.X509Certificate2 issuer, string name)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(name, key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        return request.Create(issuer, From, To, Guid.NewGuid().ToByteArray()[..8]);
+    }
+}
