@@ -25,8 +25,8 @@ public sealed class LoadTests(ITestOutputHelper output)
     /// <summary>
     /// Growth of RSS per image over the second half above which the run counts as leaking. Every per-image allocation
     /// of the pipeline is larger: the fetched file (3-10 KB here), the decoded image (5-45 KB), the 224x224 tensor
-    /// (600 KB); a leak of any of them per image, or per batch or shard, crosses it. Measured: 1-4 KB per image, i.e.
-    /// +7 to +16 MB/min at ~75 images/s per worker over a 2-minute run (allocator and GC settling; see docs/reliability.md).
+    /// (600 KB); a leak of any of them per image, or of a batch's tensors, crosses it. Measured: 0.1-3 KB per image, i.e.
+    /// +0.4 to +17 MB/min at 80-110 images/s per worker over 2-minute runs (GC and allocator settling; docs/reliability.md).
     /// </summary>
     private const double MaxGrowthBytesPerImage = 8 * 1024;
 
