@@ -558,15 +558,15 @@ pg_start() {
   wait_for "$TIMEOUT" pg_ready || fail_with_log postgres "$PG_LOG" "pg_isready fails on 127.0.0.1:$PG_PORT"
 }
 
-# Role enb (password, CREATEDB for per-test databases, pg_signal_backend so tests can DROP DATABASE ... WITH (FORCE))
+# Role enb (password, CREATEDB for per-test databases, CREATEROLE for the restricted worker role of the security test, pg_signal_backend so tests can DROP DATABASE ... WITH (FORCE))
 # and database enb owned by it.
 pg_configure() {
   local psql=("$PG_BIN/psql" -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAtX)
   as_pg "${psql[@]}" -c "DO \$\$ BEGIN
       IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'enb') THEN
-        CREATE ROLE enb LOGIN CREATEDB PASSWORD '$PASSWORD';
+        CREATE ROLE enb LOGIN CREATEDB CREATEROLE PASSWORD '$PASSWORD';
       ELSE
-        ALTER ROLE enb LOGIN CREATEDB PASSWORD '$PASSWORD';
+        ALTER ROLE enb LOGIN CREATEDB CREATEROLE PASSWORD '$PASSWORD';
       END IF;
       GRANT pg_signal_backend TO enb;
     END \$\$;" >/dev/null

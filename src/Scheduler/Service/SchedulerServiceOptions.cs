@@ -9,7 +9,7 @@ public sealed class SchedulerServiceOptions
 
     /// <summary>
     /// A shard whose lease is older than this is re-published (its worker died or hung). Workers renew leases every
-    /// Pipeline:LeaseRenewalSeconds (30 s), so this must be several times that; a live shard is never taken away.
+    /// Pipeline:LeaseRenewalSeconds (5 s), so this must be several times that; a live shard is never taken away.
     /// </summary>
     [Range(10, 86_400)]
     public int ShardLeaseSeconds { get; set; } = 180;

@@ -27,6 +27,8 @@ public static class ShardBusExtensions
             }
 
             var address = RabbitMqAddress.Parse(rabbit);
+            var tls = builder.Configuration.GetSection(RabbitMqTlsOptions.SectionName).Get<RabbitMqTlsOptions>() ?? new RabbitMqTlsOptions();
+            tls.Validate(address);
             bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
             {
                 // Quorum queues: replicated, and messages survive a broker crash (kill -9 tested in ENVIRONMENT.md).
@@ -43,7 +45,7 @@ public static class ShardBusExtensions
                     h.Password(address.Password);
                     if (address.UseTls)
                     {
-                        h.UseSsl(ssl => ssl.ServerName = address.Host);
+                        h.UseSsl(ssl => tls.Apply(ssl, address.Host));
                     }
                 });
 

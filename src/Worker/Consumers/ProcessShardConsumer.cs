@@ -1,4 +1,5 @@
 using EfficientNet.Batch.Contracts;
+using EfficientNet.Batch.Results;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
 using EfficientNet.Batch.Worker.Hosting;
@@ -13,7 +14,9 @@ namespace EfficientNet.Batch.Worker.Consumers;
 /// <summary>
 /// Processes one shard and commits its results before returning: the broker acks the message only after the
 /// commit, so a worker that dies mid-shard loses nothing (the shard is redelivered and written once). While it works,
-/// it renews the shard's lease so that the scheduler's sweeper does not hand a slow but live shard to another worker.
+/// it renews the shard's lease so that the scheduler's sweeper does not hand a slow but live shard to another worker;
+/// a renewal that finds the run ended (cancelled, or failed over its error budget) stops the shard within one renewal
+/// interval, without writing its results.
 /// </summary>
 public sealed class ProcessShardConsumer(
     IRunStore runs,
@@ -37,10 +40,23 @@ public sealed class ProcessShardConsumer(
         using var inFlight = WorkerMetrics.ShardsInFlight.TrackInProgress();
         using var timer = WorkerMetrics.ShardSeconds.NewTimer();
         using var stopRenewing = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var renewing = RenewLeaseAsync(shard, stopRenewing.Token);
+        using var runEnded = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var renewing = RenewLeaseAsync(shard, runEnded, stopRenewing.Token);
         try
         {
-            var result = await processor.ProcessAsync(shard, worker.Id, context.CancellationToken);
+            ShardResult result;
+            try
+            {
+                result = await processor.ProcessAsync(shard, worker.Id, runEnded.Token);
+            }
+            catch (OperationCanceledException) when (runEnded.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+            {
+                // The run's shards were skipped meanwhile: acking without results is what a later redelivery would do too.
+                logger.LogInformation("Shard {ShardId} of run {RunId} stopped: its run has ended", shard.ShardId, shard.RunId);
+                WorkerMetrics.Shards.WithLabels("stopped").Inc();
+                return;
+            }
+
             using (WorkerMetrics.StageSeconds.WithLabels("write").NewTimer())
             {
                 await results.WriteAsync(result, context.CancellationToken);
@@ -64,7 +80,12 @@ public sealed class ProcessShardConsumer(
         }
     }
 
-    private async Task RenewLeaseAsync(ProcessShard shard, CancellationToken cancellationToken)
+    /// <summary>
+    /// Renews the lease every Pipeline:LeaseRenewalSeconds. A renewal that matches no row means the shard is no longer
+    /// this worker's Running shard: re-published to another worker (keep going, the write is idempotent), or skipped
+    /// because its run ended: then <paramref name="runEnded"/> stops the shard's work.
+    /// </summary>
+    private async Task RenewLeaseAsync(ProcessShard shard, CancellationTokenSource runEnded, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.LeaseRenewalSeconds));
         try
@@ -73,7 +94,12 @@ public sealed class ProcessShardConsumer(
             {
                 try
                 {
-                    await runs.RenewLeaseAsync(shard.RunId, shard.ShardId, worker.Id, cancellationToken);
+                    if (!await runs.RenewLeaseAsync(shard.RunId, shard.ShardId, worker.Id, cancellationToken)
+                        && (await runs.GetProgressAsync(shard.RunId, cancellationToken)).Status != RunStatus.Running)
+                    {
+                        await runEnded.CancelAsync();
+                        return;
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -9,7 +9,7 @@ public static class WorkerMetrics
         "enb_images_total", "Images whose result was committed, by status (ok, failed) and failure stage.", "status", "stage");
 
     public static readonly Counter Shards = Metrics.CreateCounter(
-        "enb_shards_total", "Shards taken off the queue, by outcome (completed, skipped).", "outcome");
+        "enb_shards_total", "Shards taken off the queue, by outcome (completed; skipped: already done or run ended before it began; stopped: run ended while it ran).", "outcome");
 
     public static readonly Gauge ShardsInFlight = Metrics.CreateGauge(
         "enb_shards_in_flight", "Shards this worker is processing now.");

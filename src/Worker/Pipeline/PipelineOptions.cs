@@ -29,10 +29,12 @@ public sealed class PipelineOptions
 
     /// <summary>
     /// How often a worker renews the lease of each shard it is processing. The scheduler's sweeper re-publishes a
-    /// shard whose lease is older than Scheduler:ShardLeaseSeconds, so that must be several times this.
+    /// shard whose lease is older than Scheduler:ShardLeaseSeconds, so that must be several times this. It is also how
+    /// soon a shard in progress stops once its run is cancelled or fails, hence short: one single-row UPDATE per shard
+    /// in flight per interval.
     /// </summary>
     [Range(1, 3600)]
-    public int LeaseRenewalSeconds { get; set; } = 30;
+    public int LeaseRenewalSeconds { get; set; } = 5;
 
     public int EffectiveDecodeParallelism => DecodeParallelism > 0 ? DecodeParallelism : Environment.ProcessorCount;
 }

@@ -169,5 +169,13 @@ internal sealed class BrokerManagement : IDisposable
         return doc.RootElement.EnumerateArray().Select(q => q.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>Open AMQP connections and channels in this virtual host (names of the client connections, for the report).</summary>
+    public async Task<(int Connections, int Channels)> ConnectionsAndChannelsAsync()
+    {
+        using var connections = JsonDocument.Parse(await _http.GetStringAsync($"api/vhosts/{_vhost}/connections"));
+        using var channels = JsonDocument.Parse(await _http.GetStringAsync($"api/vhosts/{_vhost}/channels"));
+        return (connections.RootElement.GetArrayLength(), channels.RootElement.GetArrayLength());
+    }
+
     public void Dispose() => _http.Dispose();
 }

@@ -33,6 +33,15 @@ public static class PostgresConnectionString
             throw new ArgumentException($"{EnvironmentVariable} names no Host", nameof(connectionString));
         }
 
+        // TLS files named in the connection string must exist: Npgsql would only notice at the first connection.
+        foreach (var (key, path) in new[] { ("Root Certificate", builder.RootCertificate), ("SSL Certificate", builder.SslCertificate), ("SSL Key", builder.SslKey) })
+        {
+            if (!string.IsNullOrWhiteSpace(path) && !File.Exists(path))
+            {
+                throw new ArgumentException($"{EnvironmentVariable}: '{key}' names a file that does not exist: {path}", nameof(connectionString));
+            }
+        }
+
         return builder;
     }
 
