@@ -118,8 +118,13 @@ public sealed class DistributedModeTests(ITestOutputHelper output) : IAsyncLifet
         Assert.False(string.IsNullOrEmpty(runId), text);
 
         await WaitUntilAsync(async () => await _stack.ScalarAsync("SELECT count(*) FROM shards WHERE status = 'completed'") >= 2, TimeSpan.FromSeconds(60));
+        // Frozen while the second worker starts (slow on a busy machine), so the first cannot finish the run alone;
+        // the shards it holds unacked stay with it, the rest wait in the queue for the newcomer.
+        Faults.Signals.Stop(first);
         var doneBeforeJoin = await _stack.ScalarAsync("SELECT count(*) FROM shards WHERE status = 'completed'");
         await using var second = await StartWorkerAsync();
+        await WaitUntilAsync(async () => await _stack.ScalarAsync("SELECT count(*) FROM shards WHERE status = 'completed'") > doneBeforeJoin, TimeSpan.FromSeconds(60));
+        Faults.Signals.Continue(first);
         var (statusCode, status) = await _stack.EnbAsync("status", runId, "--watch");
         output.WriteLine(status);
         Assert.True(statusCode == ExitCodes.Success, status);
