@@ -20,6 +20,7 @@ public static class CliApplication
             new CancelCommand(console).Command,
             new RetryFailedCommand(console).Command,
             new ServeCommand().Command,
+            new BenchCommand(console).Command,
         };
 
         var parsed = root.Parse(args);
