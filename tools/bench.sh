@@ -75,28 +75,31 @@ field() { sed -nE "s/(^|.* )$1=([0-9.]+).*/\2/p" | tail -n1; }
 say "model only: batch $batch, ${model_s} s"
 model_line=$("${enb[@]}" bench model --model "$model" --batch-size "$batch" --seconds "$model_s" --provider Cpu)
 model_rate=$(field img_s <<<"$model_line")
+model_cpu=$(field cpu_s_per_img <<<"$model_line")
 threads=$(field threads <<<"$model_line")
 
 say "decode + preprocess: one thread, $pre_images images"
 pre_line=$("${enb[@]}" bench preprocess "$large_dir" --model "$model" --images "$pre_images")
 pre_rate=$(field img_s_per_core <<<"$pre_line")
+pre_cpu=$(field cpu_s_per_img <<<"$pre_line")
 
-e2e() { # e2e DIR N -> "rate rss_mb"; checks that every image became a row
+e2e() { # e2e DIR N -> "rate rss_mb cpu_s"; checks that every image became a row
   local db="$work/e2e-$2.db"
-  /usr/bin/time -f 'rss_kb=%M' -o "$work/time-$2" "${enb[@]}" label "$1" --model "$model" --db "$db" --batch-size "$batch" \
+  /usr/bin/time -f 'rss_kb=%M cpu_s=%U+%S' -o "$work/time-$2" "${enb[@]}" label "$1" --model "$model" --db "$db" --batch-size "$batch" \
     --run-name "bench-$2" > "$work/label-$2.log" 2>&1 || { cat "$work/label-$2.log" >&2; exit 4; }
   local rows
   rows=$("$py" -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from predictions').fetchone()[0])" "$db")
   [[ "$rows" -eq "$2" ]] || { echo "error: label wrote $rows prediction rows for $2 images" >&2; exit 4; }
-  local rate rss
+  local rate rss cpu
   rate=$(sed -nE 's/.*images: +[0-9]+ of [0-9]+ in [0-9.]+ s \(([0-9.]+) images\/s\).*/\1/p' "$work/label-$2.log")
-  rss=$(($(sed -nE 's/rss_kb=([0-9]+)/\1/p' "$work/time-$2") / 1024))
-  echo "$rate $rss"
+  rss=$(($(sed -nE 's/rss_kb=([0-9]+).*/\1/p' "$work/time-$2") / 1024))
+  cpu=$(sed -nE 's/.*cpu_s=([0-9.]+)\+([0-9.]+).*/\1 \2/p' "$work/time-$2" | awk '{ print $1 + $2 }')
+  echo "$rate $rss $cpu"
 }
 say "end to end: enb label, $small images"
-read -r e2e_small rss_small < <(e2e "$small_dir" "$small")
+read -r e2e_small rss_small _ < <(e2e "$small_dir" "$small")
 say "end to end: enb label, $large images"
-read -r e2e_rate rss_large < <(e2e "$large_dir" "$large")
+read -r e2e_rate rss_large e2e_cpu < <(e2e "$large_dir" "$large")
 
 say "PyTorch seed loop: $seed_images images"
 seed_rate=$("$py" tools/bench/torch_bench.py seed "$cache/model" --images "$large_dir" --limit "$seed_images" | field img_s)
@@ -107,6 +110,7 @@ torch_rate=$(field img_s <<<"$torch_line")
 
 awk -v cores="$cores" -v threads="$threads" -v batch="$batch" -v m="$model_rate" -v p="$pre_rate" \
     -v es="$e2e_small" -v el="$e2e_rate" -v rs="$rss_small" -v rl="$rss_large" -v small="$small" -v large="$large" \
+    -v mc="$model_cpu" -v pc="$pre_cpu" -v ec="$e2e_cpu" \
     -v seed="$seed_rate" -v torch="$torch_rate" -v tl="$torch_line" -v cpu="$(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -n1)" \
     -v load="$(cut -d' ' -f1-3 /proc/loadavg)" -f /dev/stdin "$work/torch.log" <<'AWK'
 /^dataloader / { configs = configs sprintf("  %s\n", $0) }
@@ -128,6 +132,9 @@ END {
   printf "Peak RSS %d MB at %d images, %d MB at %d images: %s\n", rs, small, rl, large,
     (growth <= 0.1 * rs ? "flat (within 10%)" : sprintf("grows by %d MB", growth))
   printf "e2e / CPU bound %.2f, e2e / PyTorch DataLoader %.2f, e2e / seed loop %.2f\n", el / bound, el / torch, el / seed
+  # The same comparison in CPU time, which other load on the machine barely moves (wall-clock rates it does).
+  printf "CPU time per image: decode %.4f + inference %.4f core-s; enb label %.4f core-s (whole process, start-up included): efficiency %.2f\n",
+    pc, mc, ec / large, (pc + mc) / (ec / large)
   printf "RATIOS e2e_over_bound=%.2f e2e_over_torch=%.2f e2e_over_seed=%.2f peak_rss_mb=%d e2e_img_s=%.1f\n",
     el / bound, el / torch, el / seed, peak, el
 }

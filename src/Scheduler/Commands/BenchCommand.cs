@@ -78,6 +78,7 @@ public sealed class BenchCommand
             }
 
             var runs = 0;
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed.TotalSeconds < seconds)
             {
@@ -86,8 +87,9 @@ public sealed class BenchCommand
             }
 
             var rate = runs * size / clock.Elapsed.TotalSeconds;
+            var cpuPerImage = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / (runs * size);
             _console.WriteLine(Invariant(
-                $"model batch={size} img_s={rate:F1} provider={session.ExecutionProvider} threads={options.EffectiveIntraOpThreads} dtype={(session.IsFloat16 ? "fp16" : "fp32")}"));
+                $"model batch={size} img_s={rate:F1} cpu_s_per_img={cpuPerImage:F5} provider={session.ExecutionProvider} threads={options.EffectiveIntraOpThreads} dtype={(session.IsFloat16 ? "fp16" : "fp32")}"));
         }
 
         return ExitCodes.Success;
