@@ -29,7 +29,8 @@ if [[ ! -x $work/enb/enb ]]; then
 fi
 
 # CUDA 13 runtime, cuBLAS(Lt), cuRAND and cuDNN 9 come from torch's nvidia-* wheels.
-nvidia=$(python3 -c 'import nvidia, os; print(os.path.abspath(list(nvidia.__path__)[0]))')
+nvidia=$(python3 -c 'import nvidia, os; print(os.path.abspath(list(nvidia.__path__)[0]))' 2>/dev/null) ||
+  { echo "error: this python3 has no nvidia-* wheels (torch's CUDA 13 libraries): nowhere to load libcudart.so.13 from"; exit 3; }
 LD_LIBRARY_PATH=$(find "$nvidia" -name 'lib*.so*' -printf '%h\n' | sort -u | paste -sd:)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export LD_LIBRARY_PATH DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
 enb=$work/enb/enb
