@@ -6,6 +6,7 @@
 #   models/test/efficientnet_tiny.onnx     tiny EfficientNet, random weights (seed 0), BatchNorm recalibrated on
 #   models/test/efficientnet_tiny.json       samples/photos; its spec and the ImageNet labels
 #   models/test/imagenet_labels.txt
+#   models/test/efficientnet_tiny_fp16.*   the same network as float16 (--fp16), for the fp16 session tests
 #   tests/assets/reference/*               torchvision crops (PNG) of each photo + PyTorch outputs of the tiny model
 #   tests/assets/odd/*                     odd-but-valid images, their crops, and invalid/ (truncated JPEGs)
 #
@@ -95,7 +96,9 @@ log "photos: $(du -cb samples/photos/*.png samples/photos/*.jpg | tail -1 | cut 
 
 # 3. The tiny test model (random weights, seed 0, BatchNorm recalibrated on samples/photos).
 rm -f models/test/efficientnet_tiny.onnx models/test/efficientnet_tiny.json models/test/imagenet_labels.txt
+rm -f models/test/efficientnet_tiny_fp16.onnx models/test/efficientnet_tiny_fp16.json
 "$PY" tools/export_model.py --tiny --seed 0 --calibration-dir samples/photos --out models/test/efficientnet_tiny.onnx
+"$PY" tools/export_model.py --tiny --seed 0 --calibration-dir samples/photos --fp16 --out models/test/efficientnet_tiny_fp16.onnx
 
 # 4. Reference crops, odd inputs and PyTorch outputs (from a clean slate, keeping the hand-written READMEs).
 find tests/assets/reference tests/assets/odd -type f ! -name README.md -delete 2>/dev/null || true

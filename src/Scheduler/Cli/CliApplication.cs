@@ -21,6 +21,7 @@ public static class CliApplication
             new RetryFailedCommand(console).Command,
             new PseudoLabelCommand(console).Command,
             new ServeCommand().Command,
+            new BenchCommand(console).Command,
         };
 
         var parsed = root.Parse(args);

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace EfficientNet.Batch.Scheduler.Cli;
 
 internal static class CliChecks
@@ -18,4 +20,13 @@ internal static class CliChecks
         Require(shardSize is >= 1 and <= 100_000, $"--shard-size must be between 1 and 100000, got {shardSize}");
         Require(errorBudget is >= 0 and <= 1, $"--error-budget must be a fraction between 0 and 1, got {errorBudget}");
     }
+
+    /// <summary>
+    /// <c>--batch-size</c> of the embedded commands: 1..1024, or <c>auto</c> (0: the session times candidate sizes on
+    /// the device at start).
+    /// </summary>
+    public static int BatchSize(string text) =>
+        text.Equals("auto", StringComparison.OrdinalIgnoreCase) ? 0
+        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size is >= 1 and <= 1024 ? size
+        : throw new CliException($"--batch-size must be 'auto' or between 1 and 1024, got '{text}'");
 }

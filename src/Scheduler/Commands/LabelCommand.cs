@@ -21,7 +21,7 @@ public sealed class LabelCommand
     private readonly Option<int> _topK = new("--topk") { Description = "Labels kept per image.", DefaultValueFactory = _ => 5 };
     private readonly Option<bool> _embeddings = new("--embeddings") { Description = "Store the pooled embedding per image (default)." };
     private readonly Option<bool> _noEmbeddings = new("--no-embeddings") { Description = "Do not store embeddings." };
-    private readonly Option<int> _batchSize = new("--batch-size") { Description = "Largest batch sent to the model.", DefaultValueFactory = _ => 8 };
+    private readonly Option<string> _batchSize = new("--batch-size") { Description = "Largest batch sent to the model, or 'auto' (timed on the device at start).", DefaultValueFactory = _ => "8" };
     private readonly Option<int> _shardSize = new("--shard-size") { Description = "Images per shard (the unit of work and of retry).", DefaultValueFactory = _ => 256 };
     private readonly Option<double> _errorBudget = new("--error-budget") { Description = "Fraction of images allowed to fail (0..1) before the run fails.", DefaultValueFactory = _ => 0.01 };
     private readonly Option<string?> _runName = new("--run-name") { Description = "Name of the run. Default: <folder>-<UTC time>." };
@@ -44,7 +44,7 @@ public sealed class LabelCommand
         var folder = Path.GetFullPath(parse.GetValue(_folder)!);
         var modelPath = parse.GetValue(_model) ?? Path.Combine(AppContext.BaseDirectory, DefaultModelRelativePath);
         var topK = parse.GetValue(_topK);
-        var batchSize = parse.GetValue(_batchSize);
+        var batchSizeText = parse.GetValue(_batchSize)!;
         var shardSize = parse.GetValue(_shardSize);
         var errorBudget = parse.GetValue(_errorBudget);
         if (parse.GetValue(_embeddings) && parse.GetValue(_noEmbeddings))
@@ -53,7 +53,7 @@ public sealed class LabelCommand
         }
 
         CliChecks.RunOptions(topK, shardSize, errorBudget);
-        CliChecks.Require(batchSize is >= 1 and <= 1024, $"--batch-size must be between 1 and 1024, got {batchSize}");
+        var batchSize = CliChecks.BatchSize(batchSizeText);
         CliChecks.Require(Directory.Exists(folder), $"folder not found: {folder}");
         CliChecks.Require(File.Exists(modelPath), $"model file not found: {modelPath}");
 

@@ -27,7 +27,7 @@ public sealed class PseudoLabelTeachCommand
     private readonly Option<string?> _postgres = CommonOptions.Postgres();
     private readonly Option<int> _topK = new("--topk") { Description = "Soft labels kept per image (top-k classes with probabilities).", DefaultValueFactory = _ => 10 };
     private readonly Option<bool> _full = new("--full") { Description = "Also keep the full class distribution (float16, 2 bytes per class): exact soft labels and temperature." };
-    private readonly Option<int> _batchSize = new("--batch-size") { Description = "Largest batch sent to the model (embedded).", DefaultValueFactory = _ => 8 };
+    private readonly Option<string> _batchSize = new("--batch-size") { Description = "Largest batch sent to the model (embedded), or 'auto'.", DefaultValueFactory = _ => "8" };
     private readonly Option<int> _shardSize = new("--shard-size") { Description = "Images per shard.", DefaultValueFactory = _ => 256 };
     private readonly Option<double> _errorBudget = new("--error-budget") { Description = "Fraction of images allowed to fail (0..1).", DefaultValueFactory = _ => 0.01 };
     private readonly Option<string?> _runName = new("--run-name") { Description = "Name of the teacher run. Default: teacher-<source>-<UTC time>." };
@@ -49,9 +49,9 @@ public sealed class PseudoLabelTeachCommand
 
     private Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var (topK, shardSize, errorBudget, batchSize) = (parse.GetValue(_topK), parse.GetValue(_shardSize), parse.GetValue(_errorBudget), parse.GetValue(_batchSize));
+        var (topK, shardSize, errorBudget) = (parse.GetValue(_topK), parse.GetValue(_shardSize), parse.GetValue(_errorBudget));
         CliChecks.RunOptions(topK, shardSize, errorBudget);
-        CliChecks.Require(batchSize is >= 1 and <= 1024, $"--batch-size must be between 1 and 1024, got {batchSize}");
+        CliChecks.BatchSize(parse.GetValue(_batchSize)!);
         CliChecks.Require(!parse.GetValue(_wait) || parse.GetValue(_distributed), "--wait follows a --distributed teacher pass; an embedded one always runs to the end");
         var database = DatabaseChoice.From(parse, _postgres, _database);
         return parse.GetValue(_distributed) ? SubmitAsync(parse, database, cancellationToken) : RunHereAsync(parse, database, cancellationToken);
@@ -64,7 +64,7 @@ public sealed class PseudoLabelTeachCommand
         var source = LocalSource(parse.GetValue(_source)!);
         return new EmbeddedRunner(_console).RunAsync(
             database,
-            parse.GetValue(_batchSize),
+            CliChecks.BatchSize(parse.GetValue(_batchSize)!),
             parse.GetValue(_verbose),
             async (services, ct) =>
             {

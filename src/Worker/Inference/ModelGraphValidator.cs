@@ -7,7 +7,8 @@ namespace EfficientNet.Batch.Worker.Inference;
 /// <summary>Checks that an ONNX graph has the inputs and outputs its spec promises, and names the first mismatch.</summary>
 internal static class ModelGraphValidator
 {
-    public static (int Classes, int EmbeddingSize) Validate(InferenceSession session, ModelSpec spec, string modelPath)
+    /// <summary>The graph's class count, embedding width and tensor element type (float32 or float16, the same for input and outputs).</summary>
+    public static (int Classes, int EmbeddingSize, TensorElementType ElementType) Validate(InferenceSession session, ModelSpec spec, string modelPath)
     {
         string Fail(string what) => throw new ModelSpecException($"model {Path.GetFileName(modelPath)} does not match its spec: {what}");
 
@@ -16,9 +17,10 @@ internal static class ModelGraphValidator
             Fail($"input '{spec.Input.Name}' not found (the graph has: {string.Join(", ", session.InputMetadata.Keys)})");
         }
 
-        if (input!.ElementDataType != TensorElementType.Float)
+        var elementType = input!.ElementDataType;
+        if (elementType is not (TensorElementType.Float or TensorElementType.Float16))
         {
-            Fail($"input '{spec.Input.Name}' is {input.ElementDataType}, expected float32");
+            Fail($"input '{spec.Input.Name}' is {elementType}, expected float32 or float16");
         }
 
         var dims = input.Dimensions;
@@ -36,21 +38,21 @@ internal static class ModelGraphValidator
             Fail($"input '{spec.Input.Name}' has a fixed batch size {dims[0]}; export it with a dynamic batch axis");
         }
 
-        var classes = OutputWidth(session, spec.Outputs.Logits, "outputs.logits", Fail);
-        var embedding = spec.Outputs.Embedding is { } name ? OutputWidth(session, name, "outputs.embedding", Fail) : 0;
-        return (classes, embedding);
+        var classes = OutputWidth(session, spec.Outputs.Logits, "outputs.logits", elementType, Fail);
+        var embedding = spec.Outputs.Embedding is { } name ? OutputWidth(session, name, "outputs.embedding", elementType, Fail) : 0;
+        return (classes, embedding, elementType);
     }
 
-    private static int OutputWidth(InferenceSession session, string name, string key, Func<string, string> fail)
+    private static int OutputWidth(InferenceSession session, string name, string key, TensorElementType elementType, Func<string, string> fail)
     {
         if (!session.OutputMetadata.TryGetValue(name, out var output))
         {
             fail($"{key} names '{name}' but the graph's outputs are: {string.Join(", ", session.OutputMetadata.Keys)}");
         }
 
-        if (output!.ElementDataType != TensorElementType.Float)
+        if (output!.ElementDataType != elementType)
         {
-            fail($"output '{name}' is {output.ElementDataType}, expected float32");
+            fail($"output '{name}' is {output.ElementDataType}, expected {elementType} like the input");
         }
 
         if (output.Dimensions.Length != 2 || output.Dimensions[1] <= 0)

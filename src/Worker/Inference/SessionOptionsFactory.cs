@@ -4,7 +4,10 @@ using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 
 namespace EfficientNet.Batch.Worker.Inference;
 
-/// <summary>Builds ONNX Runtime session options: CUDA when asked and available, CPU otherwise.</summary>
+/// <summary>
+/// Builds ONNX Runtime session options: CUDA (with the configured provider options) when asked and available, CPU
+/// otherwise. Thread counts are always explicit: ORT's defaults count host cores and ignore cgroup limits.
+/// </summary>
 internal static class SessionOptionsFactory
 {
     private static readonly Lazy<OrtEnv> Environment = new(() =>
@@ -15,7 +18,7 @@ internal static class SessionOptionsFactory
         return OrtEnv.CreateInstanceWithOptions(ref options);
     });
 
-    public static SessionOptions Create(InferenceOptions options, ILogger logger, out string provider)
+    public static SessionOptions Create(InferenceOptions options, int deviceId, ILogger logger, out string provider)
     {
         _ = Environment.Value;
         if (options.ExecutionProvider != ExecutionProviderPreference.Cpu)
@@ -23,8 +26,10 @@ internal static class SessionOptionsFactory
             var cuda = CreateBase(options);
             try
             {
-                cuda.AppendExecutionProvider_CUDA(options.DeviceId);
-                provider = $"CUDA:{options.DeviceId}";
+                using var cudaOptions = new OrtCUDAProviderOptions();
+                cudaOptions.UpdateOptions(options.CudaProviderOptions(deviceId));
+                cuda.AppendExecutionProvider_CUDA(cudaOptions);
+                provider = $"CUDA:{deviceId}";
                 return cuda;
             }
             // GetAvailableProviders() lists CUDA even without a GPU (ENVIRONMENT.md): only loading the provider tells.
@@ -47,14 +52,21 @@ internal static class SessionOptionsFactory
         return CreateBase(options);
     }
 
-    private static SessionOptions CreateBase(InferenceOptions options) => new()
+    private static SessionOptions CreateBase(InferenceOptions options)
     {
-        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        IntraOpNumThreads = options.EffectiveIntraOpThreads,
-        InterOpNumThreads = 1,
-        LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-    };
+        var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = options.EffectiveIntraOpThreads,
+            InterOpNumThreads = 1,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+
+        // Idle intra-op threads spin by default, burning the cores that decode needs while the batcher waits.
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+        return sessionOptions;
+    }
 
     private static string FirstLine(string message)
     {

@@ -16,6 +16,9 @@ public sealed class LoadedModel(ImagePreprocessor preprocessor, InferenceBatcher
     public async ValueTask DisposeAsync()
     {
         await Batcher.DisposeAsync();
-        Batcher.Session.Dispose();
+        foreach (var session in Batcher.Sessions)
+        {
+            session.Dispose();
+        }
     }
 }

@@ -50,9 +50,31 @@ public sealed class ModelRepository(
     {
         var spec = ModelSpecFile.Load(ModelSpecFile.SpecPathFor(modelPath));
         var logger = loggers.CreateLogger<InferenceBatcher>();
-        var session = new OnnxModelSession(modelPath, spec, inference, logger);
-        WorkerMetrics.ExecutionProvider.WithLabels(spec.Name, session.ExecutionProvider).Set(1);
-        return new LoadedModel(new ImagePreprocessor(spec, preprocessing), new InferenceBatcher(session, inference, logger));
+        var sessions = new List<OnnxModelSession>();
+        try
+        {
+            // One session per configured GPU (one in all on CPU); each device loads and probes on its own.
+            foreach (var deviceId in inference.EffectiveDeviceIds)
+            {
+                sessions.Add(new OnnxModelSession(modelPath, spec, inference, logger, deviceId));
+                if (sessions[^1].ExecutionProvider == "CPU")
+                {
+                    break; // CUDA did not load (Auto): a second CPU session would only split the same cores
+                }
+            }
+        }
+        catch
+        {
+            sessions.ForEach(s => s.Dispose());
+            throw;
+        }
+
+        foreach (var session in sessions)
+        {
+            WorkerMetrics.ExecutionProvider.WithLabels(spec.Name, session.ExecutionProvider).Set(1);
+        }
+
+        return new LoadedModel(new ImagePreprocessor(spec, preprocessing), new InferenceBatcher(sessions, inference, logger));
     }
 
     public async ValueTask DisposeAsync()

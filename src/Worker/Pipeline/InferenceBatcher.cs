@@ -11,29 +11,37 @@ namespace EfficientNet.Batch.Worker.Pipeline;
 /// inference loop takes up to the maximum batch or waits at most the configured delay, pads the batch to its bucket,
 /// runs it, and routes each output back to the image that asked. Per-node batching in-process, not MassTransit
 /// Batch&lt;T&gt;, because one shard message carries hundreds of images and GPU batches mix shards (ARCHITECTURE.md).
+/// On a multi-GPU node there is one session and one loop per device, all taking batches from the same channel, so a
+/// faster or less busy device simply takes more batches.
 /// </summary>
 public sealed class InferenceBatcher : IAsyncDisposable
 {
-    private readonly OnnxModelSession _session;
+    private readonly IReadOnlyList<OnnxModelSession> _sessions;
     private readonly TimeSpan _maxWait;
     private readonly Channel<Request> _requests;
-    private readonly Task _loop;
+    private readonly Task[] _loops;
     private readonly ILogger _logger;
 
-    public InferenceBatcher(OnnxModelSession session, InferenceOptions options, ILogger logger)
+    public InferenceBatcher(IReadOnlyList<OnnxModelSession> sessions, InferenceOptions options, ILogger logger)
     {
-        _session = session;
+        ArgumentOutOfRangeException.ThrowIfZero(sessions.Count);
+        _sessions = sessions;
         _logger = logger;
         _maxWait = TimeSpan.FromMilliseconds(options.MaxBatchWaitMilliseconds);
-        _requests = Channel.CreateBounded<Request>(new BoundedChannelOptions(session.Buckets.Max * 4)
+        _requests = Channel.CreateBounded<Request>(new BoundedChannelOptions(sessions.Sum(s => s.Buckets.Max) * 4)
         {
-            SingleReader = true,
+            SingleReader = sessions.Count == 1,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _loop = Task.Factory.StartNew(RunLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _loops = sessions
+            .Select(session => Task.Factory.StartNew(() => RunLoopAsync(session), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap())
+            .ToArray();
     }
 
-    public OnnxModelSession Session => _session;
+    /// <summary>The first device's session (every session runs the same model).</summary>
+    public OnnxModelSession Session => _sessions[0];
+
+    public IReadOnlyList<OnnxModelSession> Sessions => _sessions;
 
     /// <summary>Runs one preprocessed image (length <see cref="OnnxModelSession.ImageTensorLength"/>); the tensor is copied, so the caller may reuse it once this returns.</summary>
     public async Task<ModelOutput> InferAsync(float[] tensor, CancellationToken cancellationToken)
@@ -43,17 +51,22 @@ public sealed class InferenceBatcher : IAsyncDisposable
         return await request.Completion.Task.WaitAsync(cancellationToken);
     }
 
-    private async Task RunLoopAsync()
+    private async Task RunLoopAsync(OnnxModelSession session)
     {
         var reader = _requests.Reader;
-        var batch = new List<Request>(_session.Buckets.Max);
+        var batch = new List<Request>(session.Buckets.Max);
         while (await reader.WaitToReadAsync())
         {
             batch.Clear();
-            await FillBatchAsync(reader, batch);
+            await FillBatchAsync(reader, batch, session.Buckets.Max);
+            if (batch.Count == 0)
+            {
+                continue; // another device's loop took them
+            }
+
             try
             {
-                RunBatch(batch);
+                RunBatch(session, batch);
             }
             catch (Exception e)
             {
@@ -66,9 +79,8 @@ public sealed class InferenceBatcher : IAsyncDisposable
         }
     }
 
-    private async Task FillBatchAsync(ChannelReader<Request> reader, List<Request> batch)
+    private async Task FillBatchAsync(ChannelReader<Request> reader, List<Request> batch, int max)
     {
-        var max = _session.Buckets.Max;
         while (batch.Count < max && reader.TryRead(out var request))
         {
             batch.Add(request);
@@ -96,11 +108,11 @@ public sealed class InferenceBatcher : IAsyncDisposable
         }
     }
 
-    private void RunBatch(List<Request> batch)
+    private static void RunBatch(OnnxModelSession session, List<Request> batch)
     {
-        var length = _session.ImageTensorLength;
-        var bucket = _session.Buckets.BucketFor(batch.Count);
-        var input = _session.InputFor(bucket);
+        var length = session.ImageTensorLength;
+        var bucket = session.Buckets.BucketFor(batch.Count);
+        var input = session.InputFor(bucket);
         for (var i = 0; i < batch.Count; i++)
         {
             batch[i].Tensor.AsSpan(0, length).CopyTo(input.Slice(i * length, length));
@@ -108,15 +120,15 @@ public sealed class InferenceBatcher : IAsyncDisposable
 
         input[(batch.Count * length)..].Clear();
         WorkerMetrics.BatchSize.Observe(batch.Count);
-        using var timer = WorkerMetrics.InferenceSeconds.WithLabels(_session.ExecutionProvider).NewTimer();
+        using var timer = WorkerMetrics.InferenceSeconds.WithLabels(session.ExecutionProvider).NewTimer();
         using var stageTimer = WorkerMetrics.StageSeconds.WithLabels("infer").NewTimer();
-        var (logits, embedding) = _session.Run(bucket);
-        var classes = _session.NumClasses;
-        var embeddingSize = _session.EmbeddingSize;
+        var (logits, embedding) = session.Run(bucket);
+        var classes = session.NumClasses;
+        var embeddingSize = session.EmbeddingSize;
         for (var i = 0; i < batch.Count; i++)
         {
             var probabilities = logits.Span.Slice(i * classes, classes).ToArray();
-            if (!_session.Spec.Outputs.IsProbabilities)
+            if (!session.Spec.Outputs.IsProbabilities)
             {
                 ClassScores.SoftmaxInPlace(probabilities);
             }
@@ -129,7 +141,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _requests.Writer.TryComplete();
-        await _loop;
+        await Task.WhenAll(_loops);
     }
 
     private sealed class Request(float[] tensor)

@@ -30,7 +30,8 @@ public sealed class CommandLineTests
 
     [Theory]
     [InlineData("--topk", "0", "--topk must be between 1 and 1000")]
-    [InlineData("--batch-size", "0", "--batch-size must be between 1 and 1024")]
+    [InlineData("--batch-size", "0", "--batch-size must be 'auto' or between 1 and 1024, got '0'")]
+    [InlineData("--batch-size", "eight", "--batch-size must be 'auto' or between 1 and 1024, got 'eight'")]
     [InlineData("--error-budget", "1.5", "--error-budget must be a fraction between 0 and 1")]
     public async Task Out_of_range_values_name_the_flag_and_its_range(string flag, string value, string message)
     {

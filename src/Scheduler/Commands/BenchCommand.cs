@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using EfficientNet.Batch.Models;
+using EfficientNet.Batch.Scheduler.Cli;
+using EfficientNet.Batch.Worker.Inference;
+using EfficientNet.Batch.Worker.Preprocessing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EfficientNet.Batch.Scheduler.Commands;
+
+/// <summary>
+/// <c>bench model|preprocess</c> (hidden): the two stage rates tools/bench.sh needs for the CPU bound, measured with
+/// the production classes (<see cref="OnnxModelSession"/> with its preallocated buffers, <see cref="ImagePreprocessor"/>).
+/// Each prints one machine-readable line.
+/// </summary>
+public sealed class BenchCommand
+{
+    private readonly CliConsole _console;
+    private readonly Option<string> _model = new("--model") { Description = "ONNX model with its .json spec beside it.", Required = true };
+    private readonly Option<string> _batchSizes = new("--batch-size") { Description = "Comma-separated batch sizes to time, or 'auto' (the startup probe's choice).", DefaultValueFactory = _ => "8" };
+    private readonly Option<double> _seconds = new("--seconds") { Description = "Timed seconds per measurement (after warm-up).", DefaultValueFactory = _ => 5 };
+    private readonly Option<int> _threads = new("--threads") { Description = "ONNX Runtime intra-op threads; 0 = processor count.", DefaultValueFactory = _ => 0 };
+    private readonly Option<ExecutionProviderPreference> _provider = new("--provider") { Description = "Auto, Cpu or Cuda.", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
+    private readonly Option<int> _device = new("--device") { Description = "CUDA device id.", DefaultValueFactory = _ => 0 };
+    private readonly Argument<string> _folder = new("folder") { Description = "Folder of images (top level only)." };
+    private readonly Option<PreprocessingMode> _mode = new("--mode") { Description = "Exact or Fast.", DefaultValueFactory = _ => PreprocessingMode.Exact };
+    private readonly Option<int> _images = new("--images") { Description = "Images to time (after one warm-up pass over the first 10).", DefaultValueFactory = _ => 300 };
+
+    public BenchCommand(CliConsole console)
+    {
+        _console = console;
+        var model = new Command("model", "Model-only rate: preallocated batches through ONNX Runtime, no decode, no writes.")
+        {
+            _model, _batchSizes, _seconds, _threads, _provider, _device,
+        };
+        model.SetAction(RunModel);
+        var preprocess = new Command("preprocess", "Decode + preprocess rate of one thread (= per core), files read into memory first.")
+        {
+            _folder, _model, _mode, _images,
+        };
+        preprocess.SetAction(RunPreprocess);
+        Command = new Command("bench", "Stage benchmarks for tools/bench.sh.") { model, preprocess };
+        Command.Hidden = true;
+    }
+
+    public Command Command { get; }
+
+    private int RunModel(ParseResult parse)
+    {
+        var modelPath = parse.GetValue(_model)!;
+        var sizesText = parse.GetValue(_batchSizes)!;
+        var auto = sizesText.Equals("auto", StringComparison.OrdinalIgnoreCase);
+        var sizes = auto ? [0] : ParseSizes(sizesText);
+        var seconds = parse.GetValue(_seconds);
+        CliChecks.Require(seconds is > 0 and <= 600, $"--seconds must be between 0 and 600, got {seconds}");
+        var options = new InferenceOptions
+        {
+            ExecutionProvider = parse.GetValue(_provider),
+            DeviceId = parse.GetValue(_device),
+            IntraOpThreads = parse.GetValue(_threads),
+            BatchSize = auto ? 0 : sizes.Max(),
+        };
+        var spec = LoadSpec(modelPath);
+        using var session = new OnnxModelSession(modelPath, spec, options, NullLogger.Instance);
+        foreach (var size in auto ? [session.Buckets.Max] : sizes)
+        {
+            // CNN cost does not depend on pixel values; a fixed pattern keeps the input identical across runs.
+            var input = session.InputFor(size);
+            for (var i = 0; i < input.Length; i++)
+            {
+                input[i] = (i % 255 / 127.5f) - 1f;
+            }
+
+            for (var i = 0; i < 3; i++)
+            {
+                session.Run(size); // warm-up: allocation, (CUDA) algorithm search
+            }
+
+            var runs = 0;
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                session.Run(size);
+                runs++;
+            }
+
+            var rate = runs * size / clock.Elapsed.TotalSeconds;
+            var cpuPerImage = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / (runs * size);
+            _console.WriteLine(Invariant(
+                $"model batch={size} img_s={rate:F1} cpu_s_per_img={cpuPerImage:F5} provider={session.ExecutionProvider} threads={options.EffectiveIntraOpThreads} dtype={(session.IsFloat16 ? "fp16" : "fp32")}"));
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private int RunPreprocess(ParseResult parse)
+    {
+        var folder = parse.GetValue(_folder)!;
+        var count = parse.GetValue(_images);
+        CliChecks.Require(Directory.Exists(folder), $"folder not found: {folder}");
+        CliChecks.Require(count >= 1, $"--images must be at least 1, got {count}");
+        var spec = LoadSpec(parse.GetValue(_model)!);
+        var mode = parse.GetValue(_mode);
+        var preprocessor = new ImagePreprocessor(spec, new PreprocessingOptions { Mode = mode });
+        var files = Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal).Take(count).Select(File.ReadAllBytes).ToArray();
+        CliChecks.Require(files.Length > 0, $"no files in {folder}");
+        var tensor = new float[preprocessor.TensorLength];
+        foreach (var file in files.Take(10))
+        {
+            preprocessor.Preprocess(file, tensor);
+        }
+
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        foreach (var file in files)
+        {
+            preprocessor.Preprocess(file, tensor);
+        }
+
+        var wall = clock.Elapsed.TotalSeconds;
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        _console.WriteLine(Invariant(
+            $"preprocess mode={mode} images={files.Length} img_s_per_core={files.Length / wall:F1} cpu_s_per_img={cpuSeconds / files.Length:F5}"));
+        return ExitCodes.Success;
+    }
+
+    private static ModelSpec LoadSpec(string modelPath)
+    {
+        CliChecks.Require(File.Exists(modelPath), $"model file not found: {modelPath}");
+        try
+        {
+            return ModelSpecFile.Load(ModelSpecFile.SpecPathFor(modelPath));
+        }
+        catch (ModelSpecException e)
+        {
+            throw new CliException(e.Message);
+        }
+    }
+
+    private static int[] ParseSizes(string text)
+    {
+        var sizes = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1024 ? n : 0)
+            .ToArray();
+        CliChecks.Require(sizes.Length > 0 && sizes.All(n => n > 0), $"--batch-size must be 'auto' or sizes between 1 and 1024 separated by commas, got '{text}'");
+        return sizes;
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
