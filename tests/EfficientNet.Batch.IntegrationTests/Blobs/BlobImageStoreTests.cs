@@ -109,7 +109,8 @@ public sealed class BlobImageStoreTests(BlobContainerFixture container) : IClass
     [Fact]
     public async Task Unreachable_storage_fails_the_shard_after_the_retries_without_showing_the_key()
     {
-        var setting = Azurite.ConnectionString.Replace("127.0.0.1:10000", "127.0.0.1:9", StringComparison.Ordinal);
+        var setting = System.Text.RegularExpressions.Regex.Replace(Azurite.ConnectionString, @"127\.0\.0\.1:\d+", "127.0.0.1:9");
+        Assert.Contains("127.0.0.1:9/", setting, StringComparison.Ordinal);
         var options = Azurite.FastRetries();
         var store = new ImageStoreFactory(new BlobAccount(setting, options), Options.Create(options)).Create($"az://{container.Name}");
 
