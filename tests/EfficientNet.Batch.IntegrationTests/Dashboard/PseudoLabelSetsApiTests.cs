@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using EfficientNet.Batch.IntegrationTests.Distributed;
+using EfficientNet.Batch.IntegrationTests.PseudoLabels;
+using EfficientNet.Batch.IntegrationTests.Storage;
 using EfficientNet.Batch.Scheduler.Cli;
 using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
@@ -13,14 +15,14 @@ namespace EfficientNet.Batch.IntegrationTests.Dashboard;
 
 /// <summary>
 /// The pseudo-label sets API and panel against real sets: a teacher pass over the sample photos with the bundled model,
-/// two selections from it (hard and soft), served by <c>enb serve</c> as its own process. What the API returns and
-/// the panel shows is what the database's pseudo_label_sets and pseudo_label_classes hold.
+/// two selections from it (hard and soft), served by <c>enb serve</c> as its own process (on SQLite also a synthetic
+/// teacher run whose thresholds spread, since the bundled model's random weights put every threshold at the floor).
+/// What the API returns and the panel shows is what the database's pseudo_label_sets and pseudo_label_classes hold.
 /// </summary>
 [Collection(DistributedCollection.Name)]
 public abstract class PseudoLabelSetsApiTests : IAsyncLifetime
 {
     protected const string Teacher = "teacher-run";
-    private static readonly string[] SetNames = ["gen1", "gen1-soft"];
     private ChildProcess _serve = null!;
 
     protected TempDirectory Dir { get; } = new("enb-sets-api");
@@ -44,10 +46,10 @@ public abstract class PseudoLabelSetsApiTests : IAsyncLifetime
 
         // The bundled model has random weights (confidences near 1/1000), so the floor is 0 for any image to be kept.
         await EnbAsync("pseudo-label", "teach", TestPaths.SamplePhotos, "--full", "--run-name", Teacher, "--batch-size", "4");
-        await EnbAsync("pseudo-label", "select", "--run", Teacher, "--per-class", "2", "--min-confidence", "0", "--seed", "7", "--name", SetNames[0]);
+        await EnbAsync("pseudo-label", "select", "--run", Teacher, "--per-class", "2", "--min-confidence", "0", "--seed", "7", "--name", "gen1");
         await EnbAsync(
             "pseudo-label", "select", "--run", Teacher, "--per-class", "1", "--min-confidence", "0", "--mode", "soft", "--temperature", "0.5",
-            "--seed", "3", "--name", SetNames[1]);
+            "--seed", "3", "--name", "gen1-soft");
 
         Url = $"http://127.0.0.1:{FreePort.Next()}";
         _serve = ChildProcess.Start("enb", ServeEnvironment, ["serve", .. DatabaseArgs, "--urls", Url]);
@@ -67,9 +69,11 @@ public abstract class PseudoLabelSetsApiTests : IAsyncLifetime
         using var http = new HttpClient { BaseAddress = new Uri(Url) };
         using var list = JsonDocument.Parse(await http.GetStringAsync("/api/pseudo-label-sets"));
         var listed = list.RootElement.EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
-        Assert.Equal(SetNames.Order(), listed.Keys.Order());
+        var stored = await ReadSetsAsync();
+        Assert.Contains(stored, s => s.Name == "gen1-soft");
+        Assert.Equal(stored.Select(s => s.Name), listed.Keys.Order(StringComparer.Ordinal));
 
-        foreach (var expected in await ReadSetsAsync())
+        foreach (var expected in stored)
         {
             var set = listed[expected.Name];
             Assert.Equal(
@@ -77,8 +81,7 @@ public abstract class PseudoLabelSetsApiTests : IAsyncLifetime
                 new SetRow(
                     set.GetProperty("name").GetString()!, set.GetProperty("generation").GetInt32(), set.GetProperty("mode").GetString()!,
                     set.GetProperty("perClassTarget").GetInt64(), set.GetProperty("uniqueImages").GetInt64(), set.GetProperty("totalSamples").GetInt64(),
-                    set.GetProperty("teacherModelSha256").GetString()!));
-            Assert.Equal(Teacher, set.GetProperty("teacherRunName").GetString());
+                    set.GetProperty("teacherModelSha256").GetString()!, set.GetProperty("teacherRunName").GetString()!));
             Assert.Equal(JsonValueKind.Null, set.GetProperty("parentSetName").ValueKind);
 
             using var detail = JsonDocument.Parse(await http.GetStringAsync($"/api/pseudo-label-sets/{expected.Name}"));
@@ -88,9 +91,9 @@ public abstract class PseudoLabelSetsApiTests : IAsyncLifetime
                     c.GetProperty("classIndex").GetInt32(), c.GetProperty("className").GetString(), c.GetProperty("threshold").GetDouble(),
                     c.GetProperty("candidates").GetInt64(), c.GetProperty("selected").GetInt64(), c.GetProperty("samples").GetInt64()))
                 .ToList();
-            var stored = await ReadClassesAsync(expected.Name);
-            Assert.NotEmpty(stored);
-            Assert.Equal(stored, classes);
+            var storedClasses = await ReadClassesAsync(expected.Name);
+            Assert.NotEmpty(storedClasses);
+            Assert.Equal(storedClasses, classes);
             Assert.Equal(expected.TotalSamples, classes.Sum(c => c.Samples));
         }
     }
@@ -105,10 +108,13 @@ public abstract class PseudoLabelSetsApiTests : IAsyncLifetime
         Assert.Contains("no pseudo-label set matches 'no-such-set'", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    /// <summary>Every set, in ordinal name order (the databases' collations differ).</summary>
     protected async Task<List<SetRow>> ReadSetsAsync() =>
-        await QueryAsync(
-            "SELECT name, generation, mode, per_class_target, unique_images, total_samples, teacher_model_sha256 FROM pseudo_label_sets ORDER BY name",
-            r => new SetRow(r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetString(6)));
+        (await QueryAsync(
+            "SELECT s.name, s.generation, s.mode, s.per_class_target, s.unique_images, s.total_samples, s.teacher_model_sha256, r.name " +
+            "FROM pseudo_label_sets s JOIN runs r ON r.id = s.teacher_run_id",
+            r => new SetRow(r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetString(6), r.GetString(7))))
+            .OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
 
     /// <summary>
     /// A set's classes by class index, named by the teacher model's labels (stored one per line); thresholds are
@@ -140,14 +146,14 @@ public abstract class PseudoLabelSetsApiTests : IAsyncLifetime
         return rows;
     }
 
-    private async Task EnbAsync(params string[] args)
+    protected async Task EnbAsync(params string[] args)
     {
         var (output, error) = (new StringWriter(), new StringWriter());
         var exitCode = await CliApplication.RunAsync([.. args, .. DatabaseArgs], new CliConsole(output, error, isInteractive: false));
         Assert.True(exitCode == ExitCodes.Success, $"enb {string.Join(' ', args)}: exit {exitCode}\n{output}\n{error}");
     }
 
-    public sealed record SetRow(string Name, int Generation, string Mode, long PerClassTarget, long UniqueImages, long TotalSamples, string TeacherModelSha256);
+    public sealed record SetRow(string Name, int Generation, string Mode, long PerClassTarget, long UniqueImages, long TotalSamples, string TeacherModelSha256, string TeacherRunName);
 
     public sealed record ClassRow(int ClassIndex, string? ClassName, double Threshold, long Candidates, long Selected, long Samples);
 }
@@ -155,15 +161,33 @@ public abstract class PseudoLabelSetsApiTests : IAsyncLifetime
 /// <summary>Over an embedded SQLite file; also the panel in headless Chromium.</summary>
 public sealed class SqlitePseudoLabelSetsApiTests(ITestOutputHelper output) : PseudoLabelSetsApiTests
 {
+    private const string Synthetic = "synthetic";
+    private const int SyntheticClasses = 14;
     private readonly List<string> _browserErrors = [];
+    private EmbeddedDatabase _database = null!;
 
-    private string Database => Dir.File("results.db");
+    private string Database => _database.FilePath;
 
     protected override string[] DatabaseArgs => ["--db", Database];
 
     protected override IReadOnlyDictionary<string, string> ServeEnvironment { get; } = new Dictionary<string, string>();
 
-    protected override Task CreateDatabaseAsync() => Task.CompletedTask;
+    /// <summary>
+    /// Beside the photos' teacher run, a synthetic one: class c has 2c + 1 images with confidences spread over
+    /// 0.35..0.99, so with 6 per class and a 0.30 floor small classes reach the floor (and are duplicated) while large
+    /// ones stop higher: thresholds and counts that differ from class to class, and more classes than the table shows.
+    /// </summary>
+    protected override async Task CreateDatabaseAsync()
+    {
+        _database = await EmbeddedDatabase.CreateAsync();
+        var predictions = Enumerable.Range(0, SyntheticClasses)
+            .SelectMany(c => Enumerable.Range(0, (2 * c) + 1).Select(i => (c, 0.99f - (0.64f * i / ((2 * c) + 1)))))
+            .ToList();
+        await TeacherRuns.CreateAsync(_database, "synthetic-teacher", predictions);
+        await EnbAsync("pseudo-label", "select", "--run", "synthetic-teacher", "--per-class", "6", "--min-confidence", "0.3", "--seed", "5", "--name", Synthetic);
+    }
+
+    protected override async Task DropDatabaseAsync() => await _database.DisposeAsync();
 
     protected override DbConnection Connect() => new SqliteConnection($"Data Source={Database};Mode=ReadOnly");
 
@@ -183,13 +207,24 @@ public sealed class SqlitePseudoLabelSetsApiTests(ITestOutputHelper output) : Ps
         await page.Locator("#sets tbody tr[data-set=gen1] td a").First.ClickAsync();
         await page.WaitForSelectorAsync("body[data-loaded=true]");
         Assert.True(await page.IsVisibleAsync("#pseudo-panel"));
-        Assert.Equal(sets.Count, await page.Locator("#pseudo-sets tbody tr").CountAsync());
+        Assert.Equal(sets.Count(s => s.TeacherRunName == Teacher), await page.Locator("#pseudo-sets tbody tr").CountAsync());
         await AssertPanelShowsAsync(page, "gen1");
 
         await page.Locator("#pseudo-sets tbody tr[data-set=gen1-soft]").ClickAsync();
         await page.WaitForSelectorAsync("#pseudo-sets tbody tr.selected[data-set=gen1-soft]");
         await page.WaitForFunctionAsync("() => document.getElementById('pseudo-selected').textContent.startsWith('gen1-soft:')");
         await AssertPanelShowsAsync(page, "gen1-soft");
+
+        // The synthetic teacher's set: thresholds spread between the floor and the top, and the table shows only the
+        // 5 classes with the most and the 5 with the fewest images.
+        await page.GotoAsync($"{Url}/run.html?run=synthetic-teacher");
+        await page.WaitForSelectorAsync("body[data-loaded=true]");
+        var synthetic = await ReadClassesAsync(Synthetic);
+        Assert.Equal(SyntheticClasses, synthetic.Count);
+        Assert.True(synthetic.Select(c => c.Threshold).Distinct().Count() > 3, string.Join(", ", synthetic.Select(c => c.Threshold)));
+        await AssertPanelShowsAsync(page, Synthetic);
+        Assert.Equal(10, await page.Locator("#pseudo-classes tbody tr[data-class-index]").CountAsync());
+        Assert.Equal($"{SyntheticClasses - 10} more classes", await page.InnerTextAsync("#pseudo-classes tbody tr.gap"));
 
         var screenshot = Path.Combine(DashboardTests.ArtifactsDirectory(), "dashboard-pseudo-label-sets.png");
         await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
