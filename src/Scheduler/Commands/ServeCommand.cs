@@ -23,7 +23,7 @@ namespace EfficientNet.Batch.Scheduler.Commands;
 /// <c>serve</c>: the scheduler service. Over PostgreSQL (distributed mode) it ends runs (completion, error budget),
 /// re-publishes shards whose lease expired and stops runs whose shards fault; over an embedded SQLite file
 /// (<c>--db FILE</c>) it only watches, since the <c>label</c> process runs and ends its own run. Both serve the
-/// dashboard, its JSON API, /metrics and the health endpoints.
+/// dashboard, its JSON API (runs and pseudo-label sets), /metrics and the health endpoints.
 /// </summary>
 public sealed class ServeCommand
 {
@@ -75,6 +75,7 @@ public sealed class ServeCommand
         app.UseStaticFiles(new StaticFileOptions { FileProvider = site });
         app.MapHealthEndpoints();
         app.MapRunsApi();
+        app.MapPseudoLabelSetsApi();
         await app.RunAsync(cancellationToken);
         return ExitCodes.Success;
     }

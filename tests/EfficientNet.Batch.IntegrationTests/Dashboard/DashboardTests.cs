@@ -156,6 +156,6 @@ public sealed class DashboardTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>Where CI collects files: $ENB_ARTIFACTS_DIR when set, else artifacts/ under the test output.</summary>
-    private static string ArtifactsDirectory() =>
+    internal static string ArtifactsDirectory() =>
         Directory.CreateDirectory(Environment.GetEnvironmentVariable("ENB_ARTIFACTS_DIR") is { Length: > 0 } dir ? dir : Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
 }

@@ -1,5 +1,6 @@
 // One run: counts and ETA, then one panel per view of /api/runs/{run}/insights. A panel is a <section> in
-// run.html and a renderer in `panels` below; each renderer gets the insights and the run overview.
+// run.html and a renderer in `panels` below; each renderer gets the insights and the run overview (and may be async,
+// like the pseudo-label sets panel, which reads its own API).
 "use strict";
 
 const runId = new URLSearchParams(location.search).get("run") || "latest";
@@ -92,7 +93,84 @@ const panels = [
     );
     document.getElementById("no-failures").hidden = insights.failures.length > 0;
   },
+  pseudoLabelSets,
 ];
+
+// A set never changes once selected, so each set's classes are fetched once; ?set=NAME preselects one.
+const setDetails = {};
+let chosenSet = new URLSearchParams(location.search).get("set");
+const classesShown = 5;
+
+// The sets made from this run (a teacher run), newest first; the chosen one's per-class thresholds and counts.
+async function pseudoLabelSets(insights, overview) {
+  const sets = (await enb.api("pseudo-label-sets")).filter((s) => s.teacherRunId === overview.run.id);
+  document.getElementById("pseudo-panel").hidden = sets.length === 0;
+  if (sets.length === 0) return;
+  if (!sets.some((s) => s.name === chosenSet)) chosenSet = sets[0].name;
+  document.querySelector("#pseudo-sets tbody").replaceChildren(
+    ...sets.map((s) => {
+      const tr = document.createElement("tr");
+      tr.className = "selectable" + (s.name === chosenSet ? " selected" : "");
+      tr.dataset.set = s.name;
+      tr.append(enb.cell(s.name), enb.cell(String(s.generation)), enb.cell(s.parentSetName || "-"), enb.cell(s.mode === "soft" ? `soft (T=${s.temperature})` : s.mode),
+        enb.cell(enb.number(s.perClassTarget), "num"), enb.cell(s.minConfidence.toFixed(2), "num"), enb.cell(enb.number(s.uniqueImages), "num"),
+        enb.cell(enb.number(s.totalSamples), "num"), enb.cell(enb.time(s.createdAt)));
+      tr.addEventListener("click", () => {
+        chosenSet = s.name;
+        pseudoLabelSets(insights, overview).catch(enb.showError);
+      });
+      return tr;
+    }),
+  );
+  const chosen = sets.find((s) => s.name === chosenSet);
+  setDetails[chosen.name] ??= await enb.api(`pseudo-label-sets/${encodeURIComponent(chosen.name)}`);
+  showSetClasses(setDetails[chosen.name]);
+}
+
+function showSetClasses({ set, classes }) {
+  const name = (c) => (c.className ? `${c.className} (${c.classIndex})` : `class ${c.classIndex}`);
+  const dense = classes.length > 60 ? { pointRadius: 0 } : { pointRadius: 2 };
+  document.getElementById("pseudo-selected").textContent =
+    `${set.name}: ${enb.number(classes.length)} classes · teacher ${set.teacherModelName} (sha256 ${set.teacherModelSha256.slice(0, 12)}) · seed ${set.seed}`;
+  const byThreshold = [...classes].sort((a, b) => b.threshold - a.threshold || a.classIndex - b.classIndex);
+  chart(
+    "pseudo-thresholds-chart",
+    "line",
+    byThreshold.map(name),
+    [{ label: "threshold", data: byThreshold.map((c) => c.threshold), borderColor: colors.bar, backgroundColor: colors.bar, stepped: true, ...dense }],
+    { scales: { x: { ticks: { display: classes.length <= 60 }, title: { display: true, text: "classes, highest threshold first" } }, y: { min: 0, max: 1, title: { display: true, text: "confidence threshold" } } } },
+  );
+  const bySelected = [...classes].sort((a, b) => b.selected - a.selected || b.samples - a.samples || a.classIndex - b.classIndex);
+  chart(
+    "pseudo-counts-chart",
+    "bar",
+    bySelected.map(name),
+    [
+      { label: "images", data: bySelected.map((c) => c.selected), backgroundColor: colors.bar, barPercentage: 1, categoryPercentage: 0.9 },
+      { label: "samples", data: bySelected.map((c) => c.samples), backgroundColor: colors.skipped, barPercentage: 1, categoryPercentage: 0.9 },
+    ],
+    { scales: { x: { ticks: { display: classes.length <= 60 }, title: { display: true, text: "classes, most images first" } }, y: { beginAtZero: true } } },
+  );
+  // The classes with the most and the fewest selected images; all of them when there are few.
+  const ranked = bySelected.map((c, i) => ({ ...c, rank: i + 1 }));
+  const shown = ranked.length <= 2 * classesShown ? ranked : [...ranked.slice(0, classesShown), null, ...ranked.slice(-classesShown)];
+  document.querySelector("#pseudo-classes tbody").replaceChildren(
+    ...shown.map((c) => {
+      const tr = document.createElement("tr");
+      if (!c) {
+        tr.className = "gap";
+        const td = enb.cell(`${enb.number(ranked.length - 2 * classesShown)} more classes`);
+        td.colSpan = 6;
+        tr.append(td);
+        return tr;
+      }
+      tr.dataset.classIndex = c.classIndex;
+      tr.append(enb.cell(String(c.rank)), enb.cell(name(c)), enb.cell(c.threshold.toFixed(2), "num"), enb.cell(enb.number(c.candidates), "num"),
+        enb.cell(enb.number(c.selected), "num"), enb.cell(enb.number(c.samples), "num"));
+      return tr;
+    }),
+  );
+}
 
 let ended = false;
 
@@ -126,7 +204,7 @@ function showOverview(overview) {
 async function load() {
   const [overview, insights] = await Promise.all([enb.api(`runs/${encodeURIComponent(runId)}`), enb.api(`runs/${encodeURIComponent(runId)}/insights`)]);
   showOverview(overview);
-  for (const render of panels) render(insights, overview);
+  await Promise.all(panels.map((render) => render(insights, overview)));
   document.body.dataset.loaded = "true";
 }
 

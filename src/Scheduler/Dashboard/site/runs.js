@@ -1,11 +1,39 @@
-// The runs list: one row per run, newest first, with progress, rate and ETA.
+// The runs list: one row per run, newest first, with progress, rate and ETA; below it the pseudo-label sets, each
+// linking to its teacher run's page with the set chosen.
 "use strict";
 
 async function loadRuns() {
-  const runs = await enb.api("runs");
+  const [runs, sets] = await Promise.all([enb.api("runs"), enb.api("pseudo-label-sets")]);
   const body = document.querySelector("#runs tbody");
   body.replaceChildren(...runs.map(row));
   document.getElementById("empty").hidden = runs.length > 0;
+  document.querySelector("#sets tbody").replaceChildren(...sets.map(setRow));
+  document.getElementById("sets-panel").hidden = sets.length === 0;
+}
+
+function setRow(set) {
+  const tr = document.createElement("tr");
+  tr.dataset.set = set.name;
+  const link = (text, href) => {
+    const td = document.createElement("td");
+    const a = document.createElement("a");
+    a.href = href;
+    a.textContent = text;
+    td.appendChild(a);
+    return td;
+  };
+  const page = "run.html?run=" + encodeURIComponent(set.teacherRunId);
+  tr.append(
+    link(set.name, `${page}&set=${encodeURIComponent(set.name)}`),
+    enb.cell(String(set.generation)),
+    enb.cell(set.parentSetName || "-"),
+    link(set.teacherRunName, page),
+    enb.cell(set.mode),
+    enb.cell(enb.number(set.uniqueImages), "num"),
+    enb.cell(enb.number(set.totalSamples), "num"),
+    enb.cell(enb.time(set.createdAt)),
+  );
+  return tr;
 }
 
 function row(overview) {
