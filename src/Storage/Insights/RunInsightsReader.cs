@@ -144,14 +144,16 @@ public abstract class RunInsightsReader : IRunInsightsReader
         var rows = await QueryAsync(connection, runId,
             $"""
             SELECT bucket, SUM(images) FROM (
-                SELECT {Truncate($"({EpochSeconds("completed_at")} - {first.ToString("R", CultureInfo.InvariantCulture)}) / {bucketSeconds}")} AS bucket,
+                SELECT {Truncate($"({EpochSeconds("completed_at")} - @first) / @bucket")} AS bucket,
                        ok_count + failed_count AS images
                 {completed}
             ) b
             GROUP BY bucket ORDER BY bucket
             """,
             r => (Bucket: Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture), Images: Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture)),
-            cancellationToken);
+            cancellationToken,
+            ("first", first),
+            ("bucket", (double)bucketSeconds));
 
         // Empty buckets are real (nothing finished then): fill them, so the chart shows stalls as zeros.
         var start = DateTimeOffset.FromUnixTimeMilliseconds((long)(first * 1000));
@@ -170,11 +172,20 @@ public abstract class RunInsightsReader : IRunInsightsReader
         reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)(reader.GetDouble(ordinal) * 1000));
 
     private async Task<List<T>> QueryAsync<T>(
-        DbConnection connection, Guid runId, string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken)
+        DbConnection connection, Guid runId, string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken,
+        params (string Name, double Value)[] numbers)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         AddRunParameter(command, runId);
+        foreach (var (name, value) in numbers)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<T>();
         while (await reader.ReadAsync(cancellationToken))

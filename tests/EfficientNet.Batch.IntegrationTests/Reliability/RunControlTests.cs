@@ -76,10 +76,12 @@ public sealed class RunControlTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Cancel_stops_the_shards_of_both_workers_within_seconds_and_leaves_nothing_queued()
     {
-        var images = CopyPhotos(copies: 150);
-        var (first, second) = (await StartWorkerAsync(Throttled), await StartWorkerAsync(Throttled));
-        // Shards of 64 last ~10 s here, several lease renewals (2 s): the cancel lands in the middle of shards.
-        var runId = await SubmitAsync("cancel", shardSize: 64, budget: "0");
+        var images = CopyPhotos(copies: 300);
+        // Renewal every second and shards of 128 throttled images (4 s and more, even on an idle machine): the cancel
+        // lands in the middle of the four shards in progress and each of them checks its run within a second.
+        (string, string)[] renewEverySecond = [.. Throttled, ("Pipeline__LeaseRenewalSeconds", "1")];
+        var (first, second) = (await StartWorkerAsync(renewEverySecond), await StartWorkerAsync(renewEverySecond));
+        var runId = await SubmitAsync("cancel", shardSize: 128, budget: "0");
         await WaitUntilAsync("both workers hold a shard and a shard is done", async () =>
             await _stack.ScalarAsync("SELECT count(DISTINCT worker_id) FROM shards WHERE status = 'running'") == 2
             && await _stack.ScalarAsync("SELECT count(*) FROM shards WHERE status = 'completed'") >= 1);

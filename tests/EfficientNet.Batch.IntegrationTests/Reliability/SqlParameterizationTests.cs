@@ -4,8 +4,9 @@ namespace EfficientNet.Batch.IntegrationTests.Reliability;
 
 /// <summary>
 /// All SQL the product sends is parameterized: an audit of the source for interpolated strings that build SQL. The
-/// only ones allowed interpolate no value from outside: a compile-time constant (the migration lock id) and role and
-/// database identifiers, which SQL cannot take as parameters and which <c>WorkerRoleGrants</c> validates and quotes.
+/// only ones allowed interpolate no value from outside: a compile-time constant (the migration lock id), role and
+/// database identifiers, which SQL cannot take as parameters and which <c>WorkerRoleGrants</c> validates and quotes,
+/// and provider-specific SQL expressions chosen in code (the insights and pseudo-label dialects).
 /// </summary>
 [Trait("Category", "Reliability")]
 public sealed partial class SqlParameterizationTests
@@ -14,6 +15,8 @@ public sealed partial class SqlParameterizationTests
     {
         ["src/Storage/Runs/PostgresRunStore.cs"] = "pg_advisory_lock({MigrationLock}): a const",
         ["src/Storage/Database/Postgres/WorkerRoleGrants.cs"] = "GRANT ... TO \"role\": identifiers matched against ^[a-z_][a-z0-9_]{0,62}$ and quoted",
+        ["src/Storage/Insights/RunInsightsReader.cs"] = "provider-specific SQL expressions (epoch, truncation, first array element) and const limits; values are @parameters",
+        ["src/Storage/PseudoLabels/PseudoLabelStore.cs"] = "the dialect's SQL expressions (top label, bucket, full-distribution column) and the selection hash's SQL; values are @parameters",
     };
 
     [Fact]
