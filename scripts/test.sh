@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tests (no I/O), integration tests (files, SQLite, ONNX Runtime, libvips, and the
-# real RabbitMQ, PostgreSQL and Azurite of scripts/services.sh), and the chart's deploy tests.
+# real RabbitMQ, PostgreSQL and Azurite of scripts/services.sh, headless Debian chromium), and the chart's deploy tests.
 # Installs and starts the services first when their settings are not already in the environment; they keep running
 # afterwards (scripts/services.sh down stops them).
 # Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category=Faults]
@@ -13,6 +13,13 @@ if [[ -z "${ConnectionStrings__Postgres:-}" || -z "${ConnectionStrings__RabbitMq
   scripts/services.sh install
   scripts/services.sh up
   eval "$(scripts/services.sh env)"
+fi
+
+# The dashboard tests drive Debian's chromium (never a downloaded browser).
+if [[ ! -x /usr/bin/chromium ]]; then
+  echo "test.sh: installing Debian chromium for the dashboard tests"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver ||
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver; }
 fi
 
 dotnet build EfficientNet.Batch.sln -c Release --nologo -v quiet
