@@ -25,6 +25,13 @@ public sealed class PostgresShardResultWriter : IShardResultWriter
 {
     private const string LockShard = "SELECT image_ids FROM shards WHERE run_id = $1 AND shard_id = $2 FOR NO KEY UPDATE";
 
+    // A worker that hangs (SIGSTOP, a stalled VM) inside this transaction would hold the shard row's lock for ever, and
+    // the sweeper's UPDATE of that row would wait behind it instead of re-publishing the shard. The server ends such a
+    // session instead: 15 s idle between statements (they follow each other within milliseconds), or one statement
+    // (the COPY waiting for rows) running 2 minutes. The hung worker's write then fails and is retried, writing nothing twice.
+    private const string BoundTransaction =
+        "SET LOCAL idle_in_transaction_session_timeout = '15s'; SET LOCAL statement_timeout = '120s'";
+
     // Not WAL-logged, gone at commit or rollback; a pooled connection never sees another transaction's rows.
     // INCLUDING STORAGE copies the embedding column's EXTERNAL: with the default (EXTENDED) every embedding would be
     // run through pglz first, in vain (measured: 30 -> 24 ms per shard of 256 rows).
@@ -132,6 +139,11 @@ public sealed class PostgresShardResultWriter : IShardResultWriter
     private static async Task<long[]?> LockShardAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, ShardResult result, bool stage, CancellationToken cancellationToken)
     {
+        await using (var bound = new NpgsqlCommand(BoundTransaction, connection, transaction))
+        {
+            await bound.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(Command(LockShard, Uuid(result.RunId), new NpgsqlParameter<long> { TypedValue = result.ShardId }));
         if (stage)
