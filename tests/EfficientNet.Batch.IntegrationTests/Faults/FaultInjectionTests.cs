@@ -318,17 +318,22 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
             Log($"VERIFIED while the worker hung: shard {stuck} completed by pid {healthy.Id} on attempt {counts.AttemptsOf(stuck)}; {republished} re-publish(es) by the sweeper in all; {counts}");
 
             // The hung worker wakes up with a stale copy of the shard: it either commits it (idempotent: nothing is
-            // written twice) or, when its first lease renewal finds the run already ended, drops it without writing.
+            // written twice) or, when its first lease renewal finds the run already ended, drops it without writing; when
+            // it hung inside its result transaction, PostgreSQL has ended that session, and the retried delivery finds the
+            // shard done and skips it.
             Signals.Continue(hung);
             var committed = $"Shard {stuck} of run {run} committed";
             var dropped = $"Shard {stuck} of run {run} stopped: its run has ended";
+            var skipped = $"Shard {stuck} of run {run} is already done or its run has stopped; skipping";
             await WaitUntilAsync(
-                "the resumed worker commits or drops its stale copy",
-                () => Task.FromResult(hung.Output.Contains(committed, StringComparison.Ordinal) || hung.Output.Contains(dropped, StringComparison.Ordinal)),
+                "the resumed worker commits, drops or skips its stale copy",
+                () => Task.FromResult(new[] { committed, dropped, skipped }.Any(line => hung.Output.Contains(line, StringComparison.Ordinal))),
                 TimeSpan.FromSeconds(60),
                 () => hung.Output);
             var after = await VerifyExactlyOnceAsync(run, corpus.Count);
-            var outcome = hung.Output.Contains(committed, StringComparison.Ordinal) ? "committed its stale copy" : "dropped its stale copy (the run had ended)";
+            var outcome = hung.Output.Contains(committed, StringComparison.Ordinal) ? "committed its stale copy"
+                : hung.Output.Contains(dropped, StringComparison.Ordinal) ? "dropped its stale copy (the run had ended)"
+                : "found the shard done on the retried delivery and skipped it (its hung transaction had been ended by PostgreSQL)";
             Log($"SIGCONT: pid {hung.Id} resumed and {outcome} of shard {stuck}; counts unchanged: {after}");
         }
         finally
