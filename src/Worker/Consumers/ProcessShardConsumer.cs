@@ -57,7 +57,7 @@ public sealed class ProcessShardConsumer(
                 return;
             }
 
-            using (WorkerMetrics.StageSeconds.WithLabels("write").NewTimer())
+            using (WorkerMetrics.WriteSeconds.NewTimer())
             {
                 await results.WriteAsync(result, context.CancellationToken);
             }

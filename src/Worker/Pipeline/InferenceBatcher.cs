@@ -121,7 +121,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
         input[(batch.Count * length)..].Clear();
         WorkerMetrics.BatchSize.Observe(batch.Count);
         using var timer = WorkerMetrics.InferenceSeconds.WithLabels(session.ExecutionProvider).NewTimer();
-        using var stageTimer = WorkerMetrics.StageSeconds.WithLabels("infer").NewTimer();
+        using var stageTimer = WorkerMetrics.InferSeconds.NewTimer();
         var (logits, embedding) = session.Run(bucket);
         var classes = session.NumClasses;
         var embeddingSize = session.EmbeddingSize;

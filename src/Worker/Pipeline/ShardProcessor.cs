@@ -68,7 +68,7 @@ public sealed class ShardProcessor : IDisposable
         await _fetchGate.WaitAsync(cancellationToken);
         try
         {
-            using var fetchTimer = WorkerMetrics.StageSeconds.WithLabels("fetch").NewTimer();
+            using var fetchTimer = WorkerMetrics.FetchSeconds.NewTimer();
             encoded = await store.ReadAsync(item.Key, cancellationToken);
         }
         catch (ImageFetchException e)
@@ -86,7 +86,7 @@ public sealed class ShardProcessor : IDisposable
             await _decodeGate.WaitAsync(cancellationToken);
             try
             {
-                using var decodeTimer = WorkerMetrics.StageSeconds.WithLabels("decode").NewTimer();
+                using var decodeTimer = WorkerMetrics.DecodeSeconds.NewTimer();
                 model.Preprocessor.Preprocess(encoded, tensor.AsSpan(0, model.Preprocessor.TensorLength));
             }
             catch (ImageRejectedException e)
