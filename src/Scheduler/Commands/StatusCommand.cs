@@ -35,8 +35,9 @@ public sealed class StatusCommand
             var monitor = new RunMonitor(storage.Runs);
             var outcome = await new LiveProgress(_console, storage.Insights).FollowAsync(
                 run.Id, progress => monitor.WaitAsync(run.Id, run.ErrorBudget, planning: null, progress, cancellationToken), cancellationToken);
-            progress = outcome.Progress;
             run = await storage.FindRunAsync(run.Id.ToString(), cancellationToken);
+            Print(run, outcome.Progress);
+            return ExitCodes.For(outcome); // as label and submit --wait: 2 when the error budget ended it
         }
 
         Print(run, progress);

@@ -95,7 +95,7 @@ public sealed class ProcessShardConsumer(
                 try
                 {
                     if (!await runs.RenewLeaseAsync(shard.RunId, shard.ShardId, worker.Id, cancellationToken)
-                        && (await runs.GetProgressAsync(shard.RunId, cancellationToken)).Status != RunStatus.Running)
+                        && (await runs.FindRunAsync(shard.RunId.ToString(), cancellationToken))?.Status != RunStatus.Running)
                     {
                         await runEnded.CancelAsync();
                         return;
