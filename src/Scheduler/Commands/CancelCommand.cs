@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EfficientNet.Batch.Scheduler.Cli;
+using EfficientNet.Batch.Scheduler.Dashboard;
 using EfficientNet.Batch.Scheduler.Embedded;
 using EfficientNet.Batch.Storage.Runs;
 
@@ -7,7 +8,7 @@ namespace EfficientNet.Batch.Scheduler.Commands;
 
 /// <summary>
 /// <c>cancel &lt;run&gt;</c>: marks the run cancelled and its unfinished shards skipped. Workers check before each
-/// shard, so queued shards are acknowledged without work; shards already in progress finish and are kept.
+/// shard, so queued shards are acknowledged without work, and a shard in progress stops at its next lease renewal.
 /// </summary>
 public sealed class CancelCommand
 {
@@ -29,13 +30,8 @@ public sealed class CancelCommand
     {
         await using var storage = await StorageScope.OpenAsync(DatabaseChoice.From(parse, _postgres, _database), cancellationToken);
         var run = await storage.FindRunAsync(parse.GetValue(_run)!, cancellationToken);
-        if (run.Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled)
-        {
-            throw new CliException($"run {run.Name} has already ended ({run.Status.ToString().ToLowerInvariant()})");
-        }
-
-        await storage.Runs.SetRunStatusAsync(run.Id, RunStatus.Cancelled, "cancelled by the user", cancellationToken);
-        await storage.Runs.SkipRemainingShardsAsync(run.Id, cancellationToken);
+        var result = await new RunActions(storage.Runs).CancelAsync(run, "cancelled by the user", cancellationToken);
+        CliChecks.Require(result.Succeeded, result.Message);
         _console.WriteLine($"run {run.Name} ({run.Id}) cancelled");
         return ExitCodes.Success;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EfficientNet.Batch.Scheduler.Cli;
+using EfficientNet.Batch.Scheduler.Dashboard;
 using EfficientNet.Batch.Scheduler.Planning;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,22 +32,11 @@ public sealed class RetryFailedCommand
         try
         {
             var runs = host.Services.GetRequiredService<IRunStore>();
-            var planner = host.Services.GetRequiredService<RunPlanner>();
             var name = parse.GetValue(_run)!;
             var run = await runs.FindRunAsync(name, cancellationToken) ?? throw new CliException($"no run matches '{name}' (see 'runs')");
-            if (run.Status is RunStatus.Running or RunStatus.Planning)
-            {
-                throw new CliException($"run {run.Name} is still running; retry its failures once it has ended");
-            }
-
-            var (model, options) = await planner.DescribeAsync(run, cancellationToken);
-            var shards = await runs.RequeueFailedImagesAsync(run.Id, run.ShardSize, cancellationToken);
-            foreach (var shard in shards)
-            {
-                await planner.PublishAndMarkAsync(run.Id, shard, model, options, cancellationToken);
-            }
-
-            _console.WriteLine($"run {run.Name}: {shards.Sum(s => s.Items.Count)} failed images requeued in {shards.Count} shards");
+            var result = await new RunActions(runs, host.Services.GetRequiredService<RunPlanner>()).RetryFailedAsync(run, cancellationToken);
+            CliChecks.Require(result.Succeeded, result.Message);
+            _console.WriteLine($"run {run.Name}: {result.Message}");
             return ExitCodes.Success;
         }
         finally

@@ -1,30 +1,31 @@
 using EfficientNet.Batch.Scheduler.Planning;
 using EfficientNet.Batch.Storage.Runs;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EfficientNet.Batch.Scheduler.Dashboard;
 
 /// <summary>
-/// What the dashboard's actions do, with the same rules as the <c>cancel</c> and <c>retry-failed</c> commands.
-/// Retry needs the bus (distributed mode); over an embedded database the service has none and says so.
+/// Cancel and retry-failed, one set of rules for the dashboard's actions and the <c>cancel</c> and <c>retry-failed</c>
+/// commands.
+/// Retry needs the bus (distributed mode, which registers the <see cref="RunPlanner"/>); over an embedded database
+/// the service has none and says so.
 /// </summary>
-public sealed class RunActions(IRunStore runs, IServiceProvider services)
+public sealed class RunActions(IRunStore runs, RunPlanner? planner = null)
 {
-    public async Task<ActionResult> CancelAsync(RunInfo run, CancellationToken cancellationToken)
+    public async Task<ActionResult> CancelAsync(RunInfo run, string reason, CancellationToken cancellationToken)
     {
         if (run.Status is RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled)
         {
             return ActionResult.Conflict($"run {run.Name} has already ended ({run.Status.ToString().ToLowerInvariant()})");
         }
 
-        await runs.SetRunStatusAsync(run.Id, RunStatus.Cancelled, "cancelled from the dashboard", cancellationToken);
+        await runs.SetRunStatusAsync(run.Id, RunStatus.Cancelled, reason, cancellationToken);
         await runs.SkipRemainingShardsAsync(run.Id, cancellationToken);
         return ActionResult.Done($"run {run.Name} cancelled");
     }
 
     public async Task<ActionResult> RetryFailedAsync(RunInfo run, CancellationToken cancellationToken)
     {
-        if (services.GetService<RunPlanner>() is not { } planner)
+        if (planner is null)
         {
             return ActionResult.Conflict("retry-failed needs distributed mode (serve with PostgreSQL and RabbitMQ); for an embedded run, label the folder again");
         }
@@ -32,6 +33,15 @@ public sealed class RunActions(IRunStore runs, IServiceProvider services)
         if (run.Status is RunStatus.Running or RunStatus.Planning)
         {
             return ActionResult.Conflict($"run {run.Name} is still running; retry its failures once it has ended");
+        }
+
+        // Shards a cancel or an exceeded budget skipped were never processed: retrying the failures alone would then end
+        // the run "completed" with those images missing.
+        if ((await runs.GetProgressAsync(run.Id, cancellationToken)).SkippedShards is > 0 and var skipped)
+        {
+            return ActionResult.Conflict(
+                $"run {run.Name} ended with {skipped} shard(s) never processed ({run.Status.ToString().ToLowerInvariant()}); "
+                + "retry-failed would leave them out: submit the source again with --only-new");
         }
 
         var (model, options) = await planner.DescribeAsync(run, cancellationToken);

@@ -24,7 +24,7 @@ public static class RunsApi
         api.MapGet("/runs", ListRunsAsync);
         api.MapGet("/runs/{run}", GetRunAsync);
         api.MapGet("/runs/{run}/insights", GetInsightsAsync);
-        api.MapPost("/runs/{run}/cancel", (string run, IRunStore runs, RunActions act, CancellationToken ct) => ActAsync(run, runs, act.CancelAsync, ct));
+        api.MapPost("/runs/{run}/cancel", (string run, IRunStore runs, RunActions act, CancellationToken ct) => ActAsync(run, runs, (info, token) => act.CancelAsync(info, "cancelled from the dashboard", token), ct));
         api.MapPost("/runs/{run}/retry-failed", (string run, IRunStore runs, RunActions act, CancellationToken ct) => ActAsync(run, runs, act.RetryFailedAsync, ct));
         return endpoints;
     }

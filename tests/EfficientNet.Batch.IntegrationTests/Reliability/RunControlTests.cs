@@ -71,6 +71,12 @@ public sealed class RunControlTests(ITestOutputHelper output) : IAsyncLifetime
         Log($"VERIFIED: run failed ({run.Reason}); shards {Describe(shards)}; {labeled} of {good} good and "
             + $"{await _stack.ScalarAsync("SELECT count(*) FROM failures")} of {bad} bad images processed before it stopped; both workers alive: {!first.HasExited && !second.HasExited}");
         Assert.False(first.HasExited || second.HasExited);
+
+        // Retrying only the failures would leave the skipped shards unprocessed and then call the run completed: refused.
+        var (retryCode, retry) = await ChildProcess.RunAsync("enb", _stack.Environment, RunEnd, "retry-failed", "budget");
+        Assert.True(retryCode != ExitCodes.Success && retry.Contains("never processed", StringComparison.Ordinal), retry);
+        Assert.Equal("failed", (await _stack.QueryAsync("SELECT status FROM runs", r => r.GetString(0))).Single());
+        Log($"VERIFIED: retry-failed refused for a run with skipped shards (exit {retryCode})");
     }
 
     [Fact]
