@@ -173,9 +173,13 @@ function showSetClasses({ set, classes }) {
 }
 
 let ended = false;
+// The run on screen: "latest" (no ?run=) resolves once, so a newer run never takes over the page or its actions.
+let shownId = null;
+const runPath = () => `runs/${encodeURIComponent(shownId ?? runId)}`;
 
 function showOverview(overview) {
   const { run, progress } = overview;
+  shownId = run.id;
   document.title = `enb · ${run.name}`;
   document.getElementById("run-name").textContent = run.name;
   const status = document.getElementById("run-status");
@@ -202,7 +206,7 @@ function showOverview(overview) {
 }
 
 async function load() {
-  const [overview, insights] = await Promise.all([enb.api(`runs/${encodeURIComponent(runId)}`), enb.api(`runs/${encodeURIComponent(runId)}/insights`)]);
+  const [overview, insights] = await Promise.all([enb.api(runPath()), enb.api(`${runPath()}/insights`)]);
   showOverview(overview);
   await Promise.all(panels.map((render) => render(insights, overview)));
   document.body.dataset.loaded = "true";
@@ -212,11 +216,13 @@ async function act(action, confirmText) {
   if (!window.confirm(confirmText)) return;
   const result = document.getElementById("action-result");
   try {
-    result.textContent = (await enb.api(`runs/${encodeURIComponent(runId)}/${action}`, { method: "POST" })).message;
+    result.textContent = (await enb.api(`${runPath()}/${action}`, { method: "POST" })).message;
   } catch (e) {
     result.textContent = e.message;
   }
+  const wasEnded = ended;
   await load();
+  if (wasEnded && !ended) enb.poll(load, () => !ended); // a retry made the run live again: follow it
 }
 
 document.getElementById("cancel").addEventListener("click", () => act("cancel", "Cancel this run? Its remaining shards are skipped."));
