@@ -50,8 +50,10 @@ public sealed class BenchCommand
     {
         var modelPath = parse.GetValue(_model)!;
         var sizesText = parse.GetValue(_batchSizes)!;
-        var auto = sizesText.Equals("auto", StringComparison.OrdinalIgnoreCase);
-        var sizes = auto ? [0] : ParseSizes(sizesText);
+        var sizes = sizesText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(CliChecks.BatchSize).ToArray();
+        CliChecks.Require(sizes.Length > 0, "--batch-size needs 'auto' or sizes between 1 and 1024 separated by commas");
+        var auto = sizes.Contains(0);
+        CliChecks.Require(!auto || sizes.Length == 1, "--batch-size 'auto' stands alone");
         var seconds = parse.GetValue(_seconds);
         CliChecks.Require(seconds is > 0 and <= 600, $"--seconds must be between 0 and 600, got {seconds}");
         var options = new InferenceOptions
@@ -137,15 +139,6 @@ public sealed class BenchCommand
         {
             throw new CliException(e.Message);
         }
-    }
-
-    private static int[] ParseSizes(string text)
-    {
-        var sizes = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1024 ? n : 0)
-            .ToArray();
-        CliChecks.Require(sizes.Length > 0 && sizes.All(n => n > 0), $"--batch-size must be 'auto' or sizes between 1 and 1024 separated by commas, got '{text}'");
-        return sizes;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

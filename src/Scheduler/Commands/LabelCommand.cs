@@ -30,7 +30,7 @@ public sealed class LabelCommand
     public LabelCommand(CliConsole console)
     {
         _console = console;
-        Command = new Command("label", "Label every image under a folder, in this process, and store the results in a SQLite file.")
+        Command = new Command("label", "Label every image under a folder, in this process, and store the results in the job database (a SQLite file, or PostgreSQL with --postgres).")
         {
             _folder, _model, _database, _postgres, _topK, _embeddings, _noEmbeddings, _batchSize, _shardSize, _errorBudget, _runName, _verbose,
         };

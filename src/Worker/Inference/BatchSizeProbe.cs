@@ -22,8 +22,22 @@ internal static class BatchSizeProbe
         var rates = new List<string>();
         for (var size = 1; size <= largest; size *= 2)
         {
-            var rate = Measure(session, size);
-            session.Release(size);
+            double rate;
+            try
+            {
+                rate = Measure(session, size);
+            }
+            catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e) when (best.Size > 0)
+            {
+                // Out of device memory (a smaller GPU, Inference:GpuMemLimitBytes): the limit caps the probe, it does not fail the load.
+                rates.Add($"{size}: failed ({e.Message.Split('\n')[0]})");
+                break;
+            }
+            finally
+            {
+                session.Release(size);
+            }
+
             rates.Add($"{size}: {rate:F0}/s");
             if (rate > best.Rate * (1 + MinGain))
             {
