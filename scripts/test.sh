@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-if [[ -z "${ConnectionStrings__Postgres:-}" || -z "${ConnectionStrings__RabbitMq:-}" || -z "${ConnectionStrings__Blob:-}" ]]; then
+if [[ -z "${ConnectionStrings__Postgres:-}" || -z "${ConnectionStrings__RabbitMq:-}" || -z "${ConnectionStrings__Blob:-}"
+      || -z "${ENB_RABBITMQ_MANAGEMENT_URL:-}" ]]; then
   scripts/services.sh install
   scripts/services.sh up
   eval "$(scripts/services.sh env)"

@@ -20,6 +20,7 @@ public static class PseudoLabelSamples
     {
         var soft = set.Mode == PseudoLabelMode.Soft;
         var uris = new Dictionary<string, Func<string, string>>(StringComparer.Ordinal);
+        int[] allClasses = []; // 0..C-1 for full distributions: one shared array, not one per row (a Parquet row group holds 100k)
         await foreach (var row in rows.WithCancellation(cancellationToken))
         {
             if (!uris.TryGetValue(row.Source, out var uriOf))
@@ -39,7 +40,7 @@ public static class PseudoLabelSamples
             if (soft)
             {
                 (sample.SoftIndices, sample.SoftProbabilities) = row.FullProbabilities is { } full
-                    ? (Enumerable.Range(0, full.Length).ToArray(), SoftLabels.Sharpen(full, set.Temperature))
+                    ? (allClasses.Length == full.Length ? allClasses : allClasses = Enumerable.Range(0, full.Length).ToArray(), SoftLabels.Sharpen(full, set.Temperature))
                     : (row.TopIndices, SoftLabels.Sharpen(row.TopProbabilities, set.Temperature));
             }
 

@@ -29,7 +29,7 @@ public interface IPseudoLabelStore
     /// <summary>A set's rows in image id order, one at a time; with <paramref name="withFullDistribution"/>, the stored full distributions too.</summary>
     IAsyncEnumerable<PseudoLabelRow> ReadLabelsAsync(long setId, bool withFullDistribution, CancellationToken cancellationToken);
 
-    /// <summary>The keys of a set's images, in key order, streamed (a teacher pass restricted to them).</summary>
+    /// <summary>The keys of a set's images, in image id order, streamed (a teacher pass restricted to them).</summary>
     IAsyncEnumerable<string> ReadKeysAsync(long setId, CancellationToken cancellationToken);
 
     /// <summary>Agreement between two sets on the images they share (in SQL).</summary>

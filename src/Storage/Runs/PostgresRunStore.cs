@@ -58,13 +58,13 @@ public sealed class PostgresRunStore : RunStore<PostgresBatchDbContext>
         this.dataSource = dataSource;
     }
 
-    /// <summary>
-    /// Applies pending migrations. EF Core takes a PostgreSQL advisory lock around them, so services starting
-    /// together (scheduler, workers, the migration job) do not migrate twice.
-    /// </summary>
     /// <summary>Key of the session-level advisory lock that serialises migrations across processes.</summary>
     private const long MigrationLock = 0x656E625F6D6967; // "enb_mig"
 
+    /// <summary>
+    /// Applies pending migrations under our own advisory lock, so services starting together (scheduler, workers, the
+    /// migration job) do not migrate twice.
+    /// </summary>
     public override async Task MigrateAsync(CancellationToken cancellationToken)
     {
         // Several services may start at once against an empty or older database. EF Core's own migration lock did not
