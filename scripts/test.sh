@@ -9,6 +9,12 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+need() { # need COMMAND WHAT-TO-INSTALL
+  command -v "$1" >/dev/null 2>&1 || { echo "test.sh: '$1' is not installed; install $2" >&2; exit 2; }
+}
+need dotnet "the .NET 10 SDK (Debian/Ubuntu package dotnet-sdk-10.0)"
+need npm "Node.js and npm (apt-get install -y npm): they restore the dashboard's Chart.js and fetch Azurite and helm"
+
 if [[ -z "${ConnectionStrings__Postgres:-}" || -z "${ConnectionStrings__RabbitMq:-}" || -z "${ConnectionStrings__Blob:-}"
       || -z "${ENB_RABBITMQ_MANAGEMENT_URL:-}" ]]; then
   scripts/services.sh install
@@ -18,6 +24,8 @@ fi
 
 # The dashboard tests drive Debian's chromium (never a downloaded browser).
 if [[ ! -x /usr/bin/chromium ]]; then
+  need apt-get "Debian's chromium yourself (/usr/bin/chromium): the dashboard tests drive it"
+  [[ $EUID -eq 0 ]] || { echo "test.sh: /usr/bin/chromium is missing; install it as root: apt-get install -y chromium" >&2; exit 2; }
   echo "test.sh: installing Debian chromium for the dashboard tests"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver ||
     { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver; }
