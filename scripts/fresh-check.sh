@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Proves the README's two commands on a "fresh machine" the way a newcomer meets them: a clean clone of this
-# repository's HEAD in a temp folder, an empty HOME (no NuGet, npm or helm cache), a minimal environment (no
-# ConnectionStrings__*, no ENB_* settings), a new services state folder and free ports, then the two commands exactly
-# as the README's "Two commands" block writes them. Prints PASS/FAIL and the time of each command, and a table at
+# repository's HEAD in a temp folder, an empty HOME (no NuGet, npm or helm cache), the machine's environment without
+# this project's settings (no ConnectionStrings__*, ENB_*, Section__Key), a new services folder and free ports, then
+# the two commands exactly as the README's "Two commands" block writes them. Prints PASS/FAIL and the time of each command, and a table at
 # the end. Nothing is prepared beforehand: whatever the commands need, they must install themselves.
 #
 # Usage: scripts/fresh-check.sh [--runs N] [--keep] [--port-base P]
@@ -61,15 +61,17 @@ run_once() {
     ports+=($((PORT_BASE + p)))
   done
 
-  # A newcomer's shell: system PATH, an empty HOME, nothing of this session's settings.
+  # A newcomer's shell on this machine: the machine's own settings (TLS trust, proxies) stay; this session's project
+  # settings (ConnectionStrings__*, ENB_*, any Section__Key), caches and HOME-based tool paths do not.
+  local unset_args=() name
+  while read -r name; do unset_args+=(-u "$name"); done < <(compgen -e | grep -E '^(ENB_|XDG_|NUGET_|npm_config_|NPM_CONFIG_|PYENV)|__' || true)
   local environment=(
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-    "HOME=$home" "USER=${USER:-root}" "LANG=C.UTF-8" "TERM=dumb"
+    "HOME=$home"
     "ENB_SERVICES_DIR=$tmp/services"
     "ENB_RABBITMQ_PORT=${ports[0]}" "ENB_RABBITMQ_MANAGEMENT_PORT=${ports[1]}" "ENB_RABBITMQ_DIST_PORT=${ports[2]}"
     "ENB_EPMD_PORT=${ports[3]}" "ENB_POSTGRES_PORT=${ports[4]}" "ENB_AZURITE_PORT=${ports[5]}"
   )
-  [[ -n ${CI:-} ]] && environment+=("CI=$CI")
 
   echo "== run $n of $RUNS: clean clone of $commit in $clone, HOME=$home, services in $tmp/services (ports ${ports[*]})"
   local i command started rc seconds summary
@@ -79,7 +81,7 @@ run_once() {
     echo "-- \$ $command   (log: $log)"
     started=$EPOCHREALTIME
     rc=0
-    (cd "$clone" && env -i "${environment[@]}" bash -c "$command" </dev/null >"$log" 2>&1) || rc=$?
+    (cd "$clone" && env "${unset_args[@]}" "${environment[@]}" bash -c "$command" </dev/null >"$log" 2>&1) || rc=$?
     seconds=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
     summary=$(grep -E '^(Passed|Failed)!' "$log" | sed -E 's/ - .*\.dll.*$//' | tr '\n' ';' || true)
     if ((rc == 0)); then
@@ -94,7 +96,7 @@ run_once() {
     fi
   done
 
-  (cd "$clone" && env -i "${environment[@]}" scripts/services.sh reset >/dev/null 2>&1) || true
+  (cd "$clone" && env "${unset_args[@]}" "${environment[@]}" scripts/services.sh reset >/dev/null 2>&1) || true
   if [[ -z $keep ]]; then rm -rf "$tmp"; else echo "   kept $tmp"; fi
 }
 
