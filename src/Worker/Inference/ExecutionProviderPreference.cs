@@ -2,7 +2,7 @@ namespace EfficientNet.Batch.Worker.Inference;
 
 public enum ExecutionProviderPreference
 {
-    /// <summary>CUDA when its libraries load, otherwise CPU (logged once).</summary>
+    /// <summary>CUDA when a session opens on it, otherwise CPU (the reason logged once).</summary>
     Auto,
     Cpu,
     /// <summary>CUDA or fail: for GPU nodes where a silent CPU fallback would be a misconfiguration.</summary>

@@ -26,6 +26,12 @@ public sealed class OnnxModelSession : IDisposable
 
     /// <param name="deviceId">The CUDA device of this session (one session per GPU); ignored on CPU.</param>
     public OnnxModelSession(string modelPath, ModelSpec spec, InferenceOptions options, ILogger logger, int? deviceId = null)
+        : this(modelPath, spec, options, logger, deviceId, openOnCuda: null)
+    {
+    }
+
+    /// <param name="openOnCuda">Replaces opening the session on CUDA (tests make it fail as a machine without a usable GPU does).</param>
+    internal OnnxModelSession(string modelPath, ModelSpec spec, InferenceOptions options, ILogger logger, int? deviceId, CudaSessionFactory? openOnCuda)
     {
         if (!File.Exists(modelPath))
         {
@@ -33,16 +39,7 @@ public sealed class OnnxModelSession : IDisposable
         }
 
         Spec = spec;
-        using var sessionOptions = SessionOptionsFactory.Create(options, deviceId ?? options.DeviceId, logger, out var provider);
-        try
-        {
-            _session = new InferenceSession(modelPath, sessionOptions);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new ModelSpecException($"model {modelPath} could not be loaded by ONNX Runtime: {e.Message}", e);
-        }
-
+        (_session, var provider) = InferenceSessionOpener.Open(modelPath, options, deviceId ?? options.DeviceId, logger, openOnCuda);
         ExecutionProvider = provider;
         try
         {

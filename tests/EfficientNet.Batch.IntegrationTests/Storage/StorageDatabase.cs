@@ -3,6 +3,7 @@ using EfficientNet.Batch.Storage.Database;
 using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EfficientNet.Batch.IntegrationTests.Storage;
@@ -59,6 +60,37 @@ public abstract class StorageDatabase : IAsyncDisposable
         [7, 3, 1],
         [top, (1 - top) * 0.6f, (1 - top) * 0.3f],
         embeddingLength == 0 ? null : Enumerable.Range(0, embeddingLength).Select(i => i * 0.001f + imageId).ToArray());
+
+    /// <summary>
+    /// Compares every stored prediction of a run with what the results wrote: one row per image, top-k and embedding
+    /// bit for bit. Returns null when they agree, else the number of differences and the first one.
+    /// </summary>
+    public async Task<string?> DifferencesFromAsync(Guid runId, IEnumerable<ShardResult> written)
+    {
+        var expected = written.SelectMany(r => r.Predictions).ToDictionary(p => p.ImageId);
+        var seen = new HashSet<long>();
+        var differences = new List<string>();
+        await using var context = Context();
+        await foreach (var stored in context.Predictions.AsNoTracking().Where(p => p.RunId == runId).AsAsyncEnumerable())
+        {
+            if (!seen.Add(stored.ImageId))
+            {
+                differences.Add($"image {stored.ImageId} has more than one row");
+            }
+            else if (!expected.TryGetValue(stored.ImageId, out var prediction))
+            {
+                differences.Add($"image {stored.ImageId} has a row nobody wrote");
+            }
+            else if (!stored.TopIndices.SequenceEqual(prediction.TopIndices) || !stored.TopProbabilities.SequenceEqual(prediction.TopProbabilities)
+                || !(stored.Embedding ?? []).SequenceEqual(prediction.Embedding ?? []))
+            {
+                differences.Add($"image {stored.ImageId} reads back different values");
+            }
+        }
+
+        differences.AddRange(expected.Keys.Where(id => !seen.Contains(id)).Select(id => $"image {id} has no row"));
+        return differences.Count == 0 ? null : $"{differences.Count} differences, first: {differences[0]}";
+    }
 
     public virtual async ValueTask DisposeAsync()
     {

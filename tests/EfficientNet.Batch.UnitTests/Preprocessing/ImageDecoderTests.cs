@@ -208,4 +208,65 @@ public class ImageDecoderTests
 
         Assert.Contains("Preprocessing:MaxPixels", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_one_bit_greyscale_png_is_replicated_into_three_channels()
+    {
+        var bits = TestImages.Pixels(9, 5, 1, (x, y, _) => (x + y) % 2 * 255);
+
+        using var decoded = Decoder.Decode(TestImages.Encode(bits, 9, 5, 1, ".png[bitdepth=1]"));
+
+        Assert.Equal(bits.SelectMany(v => new[] { v, v, v }), decoded.Pixels.ToArray());
+    }
+
+    [Fact]
+    public void A_lossless_webp_decodes_to_its_pixels()
+    {
+        var rgb = TestImages.Pattern(9, 5);
+
+        using var decoded = Decoder.Decode(TestImages.Encode(rgb, 9, 5, 3, ".webp[lossless]"));
+
+        Assert.Equal(rgb, decoded.Pixels.ToArray());
+    }
+
+    [Fact]
+    public void A_multi_page_tiff_gives_its_first_page()
+    {
+        var first = TestImages.Pattern(9, 5);
+        var second = TestImages.Pixels(9, 5, 3, (x, y, b) => 255 - ((x * 37) + (y * 91) + (b * 53)) % 256);
+        using var top = VipsImage.NewFromMemory(first, 9, 5, 3, Enums.BandFormat.Uchar);
+        using var bottom = VipsImage.NewFromMemory(second, 9, 5, 3, Enums.BandFormat.Uchar);
+        using var pages = top.Join(bottom, Enums.Direction.Vertical);
+        using var paged = pages.Mutate(m => m.Set(GValue.GIntType, "page-height", 5));
+
+        using var decoded = Decoder.Decode(paged.WriteToBuffer(".tif"));
+
+        Assert.Equal((9, 5), (decoded.Width, decoded.Height));
+        Assert.Equal(first, decoded.Pixels.ToArray());
+    }
+
+    [Fact]
+    public void Transparent_gif_pixels_become_black_and_opaque_ones_keep_their_colour()
+    {
+        // Written by PIL 9.4: 8x4, palette red, blue, green; index 2 (green) transparent in every even column, odd
+        // columns red on even rows and blue on odd rows. PIL's convert("RGB") shows the green; libvips gives black.
+        // (libvips' own GIF writer garbles a tiny transparent image, so it cannot make this input.)
+        var gif = Convert.FromBase64String("R0lGODlhCAAEAIEAAP8AAAAA/wD/AAAAACH5BAEAAAIALAAAAAAIAAQAAAgRAAUAEEhwYAABBxMWXKgwYUAAOw==");
+        var expected = TestImages.Pixels(8, 4, 3, (x, y, b) => x % 2 == 0 ? 0 : (b, y % 2) switch { (0, 0) => 255, (2, 1) => 255, _ => 0 });
+
+        using var decoded = Decoder.Decode(gif);
+
+        Assert.Equal(expected, decoded.Pixels.ToArray());
+    }
+
+    [Fact]
+    public void Float_tiff_samples_are_clamped_to_eight_bits()
+    {
+        float[] samples = [-10, 0, 100, 300, 255, 42];
+        using var image = VipsImage.NewFromMemory(samples, 6, 1, 1, Enums.BandFormat.Float);
+
+        using var decoded = Decoder.Decode(image.WriteToBuffer(".tif"));
+
+        Assert.Equal(new byte[] { 0, 0, 100, 255, 255, 42 }.SelectMany(v => new[] { v, v, v }), decoded.Pixels.ToArray());
+    }
 }

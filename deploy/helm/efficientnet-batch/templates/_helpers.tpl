@@ -127,6 +127,24 @@ readinessProbe:
 {{- sub (int .Values.worker.terminationGracePeriodSeconds) (add (int .Values.worker.preStopSleepSeconds) (include "enb.exitMarginSeconds" . | int)) }}
 {{- end }}
 
+{{/*
+The worker's appsettings.json: worker.config, plus Inference.DeviceIds 0..count-1 when a pod has several GPUs, so the
+worker opens one ONNX Runtime session per GPU (the container sees only its own GPUs, numbered from 0). DeviceIds set in
+worker.config win.
+*/}}
+{{- define "enb.workerConfig" -}}
+{{- $w := .Values.worker }}
+{{- $config := deepCopy $w.config }}
+{{- if and $w.gpu.enabled (gt (int $w.gpu.count) 1) }}
+{{- $inference := default (dict) (get $config "Inference") }}
+{{- if not (hasKey $inference "DeviceIds") }}
+{{- $_ := set $inference "DeviceIds" (until (int $w.gpu.count)) }}
+{{- end }}
+{{- $_ := set $config "Inference" $inference }}
+{{- end }}
+{{- toPrettyJson $config }}
+{{- end }}
+
 {{/* Cross-value checks that values.schema.json cannot express. */}}
 {{- define "enb.validate" -}}
 {{- $w := .Values.worker }}
