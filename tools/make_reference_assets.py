@@ -11,6 +11,13 @@ It writes
   tests/assets/odd/<odd input files>                  small odd-but-valid images made from the photos
   tests/assets/odd/<name>.bicubic-256-224.png         their Resize(256, BICUBIC) + CenterCrop(224) crops
   tests/assets/odd/invalid/                           files that must fail to decode (truncated JPEGs)
+  tests/assets/reference/normalize.f32                torchvision's ToTensor + Normalize of every byte value, 3 x 256
+                                                      float32: the C# tests build the photos' reference tensors from
+                                                      it (checked here equal to the direct tensor of every photo)
+  tests/assets/formats/<variant files>                BMP/PNM/TGA/ICO/GIF variants PIL opens (tools/reference_formats.py)
+  tests/assets/formats/<file>.bicubic-56-48.f32       torchvision's float32 tensor of each (NCHW, little-endian)
+  tests/assets/formats/invalid/                       files that must become failure rows (bad BMP/TGA, JPEG 2000, ...)
+  tests/assets/formats/formats.json                   the index of both, with what PIL does with each invalid file
 
 Every image is loaded the way torchvision's ImageFolder loads it: PIL.Image.open(path).convert("RGB").
 The crops are the uint8 RGB images right before ToTensor, saved as lossless PNG, so
@@ -37,6 +44,7 @@ from torchvision.transforms import InterpolationMode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export_model  # noqa: E402  (tools/export_model.py)
+import reference_formats  # noqa: E402  (tools/reference_formats.py)
 
 MEAN = [0.485, 0.456, 0.406]
 STD = [0.229, 0.224, 0.225]
@@ -221,12 +229,37 @@ def write_outputs(wrapper, crops, reference, out_path):
         f.write("{\n" + ",\n".join(entries) + "\n}\n")
 
 
+def write_formats(photos, folder):
+    os.makedirs(folder, exist_ok=True)
+    for f in os.listdir(folder):
+        if f != "README.md" and os.path.isfile(os.path.join(folder, f)):
+            os.remove(os.path.join(folder, f))
+    variants = reference_formats.make_format_inputs(lambda name, size: small(photos, name, size), folder)
+    key = reference_formats.FORMAT_PIPELINE[0]
+    index = {"pipeline": key, "valid": [], "invalid": []}
+    for name, what in variants:
+        tensor = reference_formats.reference_tensor(reference_formats.load_rgb(os.path.join(folder, name)))
+        ref = "%s.%s.f32" % (name, key)
+        reference_formats.write_f32(tensor, os.path.join(folder, ref))
+        index["valid"].append({"file": name, "what": what, "reference": ref})
+    failures = reference_formats.make_format_failures(lambda name, size: small(photos, name, size),
+                                                      os.path.join(folder, "invalid"))
+    for name, what, pil in failures:
+        index["invalid"].append({"file": name, "what": what, "pil": pil})
+    with open(os.path.join(folder, "formats.json"), "w", encoding="utf-8", newline="\n") as f:
+        json.dump(index, f, indent=1)
+        f.write("\n")
+    print("wrote %d format variants with torchvision tensors and %d invalid files to %s"
+          % (len(variants), len(failures), folder), file=sys.stderr)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--photos", default="samples/photos")
     p.add_argument("--model", default="models/test/efficientnet_tiny.onnx")
     p.add_argument("--reference-dir", default="tests/assets/reference")
     p.add_argument("--odd-dir", default="tests/assets/odd")
+    p.add_argument("--formats-dir", default="tests/assets/formats")
     p.add_argument("--skimage-truncated", help="path of skimage/data/truncated.jpg, copied to <odd-dir>/invalid/")
     args = p.parse_args()
     torch.set_num_threads(1)  # the outputs are reference numbers: keep the reduction order fixed
@@ -251,6 +284,17 @@ def main():
     make_invalid_inputs(args.photos, os.path.join(args.odd_dir, "invalid"), args.skimage_truncated)
     print("wrote %d odd inputs and their crops to %s, invalid files to %s/invalid"
           % (len(odd), args.odd_dir, args.odd_dir), file=sys.stderr)
+
+    table = reference_formats.normalize_table(os.path.join(args.reference_dir, "normalize.f32"))
+    for name in list_photos(args.photos):
+        img = load_rgb(os.path.join(args.photos, name))
+        for key in PIPELINES:
+            png = os.path.join(args.reference_dir, "%s.%s.png" % (os.path.splitext(name)[0], key))
+            if not torch.equal(reference_formats.table_tensor(table, png), tensor_direct(img, key)):
+                sys.exit("error: normalize.f32 applied to %s is not torchvision's tensor" % png)
+    print("wrote normalize.f32 (checked: equal to torchvision's tensor of every photo crop)", file=sys.stderr)
+
+    write_formats(args.photos, args.formats_dir)
 
     wrapper = tiny_model_matching(args.model, args.photos)
     write_outputs(wrapper, crops, args.reference_dir, os.path.join(args.reference_dir, "outputs.json"))
