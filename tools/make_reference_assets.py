@@ -18,6 +18,10 @@ It writes
   tests/assets/formats/<file>.bicubic-56-48.f32       torchvision's float32 tensor of each (NCHW, little-endian)
   tests/assets/formats/invalid/                       files that must become failure rows (bad BMP/TGA, JPEG 2000, ...)
   tests/assets/formats/formats.json                   the index of both, with what PIL does with each invalid file
+  models/test/efficientnet_tiny_anysize.onnx          the same tiny network with named height/width axes
+  tests/assets/reference/presets.json                 per torchvision EfficientNet preset (B0-B7 bicubic, B1 V2
+                                                      bilinear) and photo: sha256 of torchvision's float32 input
+                                                      tensor, and the tiny network's PyTorch top-5 and probabilities
 
 Every image is loaded the way torchvision's ImageFolder loads it: PIL.Image.open(path).convert("RGB").
 The crops are the uint8 RGB images right before ToTensor, saved as lossless PNG, so
@@ -229,6 +233,40 @@ def write_outputs(wrapper, crops, reference, out_path):
         f.write("{\n" + ",\n".join(entries) + "\n}\n")
 
 
+def presets():
+    """(name, resize, interpolation, crop) of every torchvision EfficientNet weight preset."""
+    out = []
+    for variant, version in [(v, "v1") for v in export_model.VARIANTS] + [("b1", "v2")]:
+        resize, crop, interp = export_model.transform_params(export_model.weights_entry(variant, version))
+        out.append(("%s%s" % (variant, "_v2" if version == "v2" else ""), resize, interp, crop))
+    return out
+
+
+def write_presets(wrapper, photos, out_path):
+    """For each preset and photo: sha256 of torchvision's float32 tensor (C order, little-endian), the tensor's sum,
+    and the tiny network's top-5 with their softmax probabilities (PyTorch, one thread)."""
+    lines = []
+    for name, resize, interp, crop in presets():
+        mode = InterpolationMode(interp)
+        pipeline = T.Compose([T.Resize(resize, interpolation=mode), T.CenterCrop(crop), T.ToTensor(),
+                              T.Normalize(MEAN, STD)])
+        entries = {}
+        for photo in list_photos(photos):
+            x = pipeline(load_rgb(os.path.join(photos, photo)))
+            raw = x.numpy().astype("<f4").tobytes()
+            with torch.no_grad():
+                logits = wrapper(x.unsqueeze(0))[0][0]
+            probs = torch.softmax(logits.double(), dim=0)
+            top5 = [int(i) for i in np.argsort(-logits.numpy(), kind="stable")[:5]]
+            entries[photo] = {"tensorSha256": hashlib.sha256(raw).hexdigest(), "tensorSum": float(x.double().sum()),
+                              "top5": top5, "top5Probabilities": [float(probs[i]) for i in top5]}
+        lines.append("  %s: %s" % (json.dumps(name), json.dumps(
+            {"resize": resize, "interpolation": interp, "crop": crop, "photos": entries})))
+        print("  preset %-6s Resize(%d, %s) + CenterCrop(%d)" % (name, resize, interp, crop), file=sys.stderr)
+    with open(out_path, "w", encoding="utf-8", newline="\n") as f:
+        f.write("{\n" + ",\n".join(lines) + "\n}\n")
+
+
 def write_formats(photos, folder):
     os.makedirs(folder, exist_ok=True)
     for f in os.listdir(folder):
@@ -299,6 +337,11 @@ def main():
     wrapper = tiny_model_matching(args.model, args.photos)
     write_outputs(wrapper, crops, args.reference_dir, os.path.join(args.reference_dir, "outputs.json"))
     print("wrote %s" % os.path.join(args.reference_dir, "outputs.json"), file=sys.stderr)
+
+    any_size = os.path.join(os.path.dirname(args.model), "efficientnet_tiny_anysize.onnx")
+    export_model.export_onnx(wrapper, 224, any_size, any_size=True)
+    write_presets(wrapper, args.photos, os.path.join(args.reference_dir, "presets.json"))
+    print("wrote %s and %s" % (any_size, os.path.join(args.reference_dir, "presets.json")), file=sys.stderr)
 
 
 if __name__ == "__main__":
