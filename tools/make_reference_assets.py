@@ -17,7 +17,8 @@ It writes
   tests/assets/formats/<variant files>                BMP/PNM/TGA/ICO/GIF variants PIL opens (tools/reference_formats.py)
   tests/assets/formats/<file>.bicubic-56-48.f32       torchvision's float32 tensor of each (NCHW, little-endian)
   tests/assets/formats/invalid/                       files that must become failure rows (bad BMP/TGA, JPEG 2000, ...)
-  tests/assets/formats/formats.json                   the index of both, with what PIL does with each invalid file
+  tests/assets/formats/formats.json                   the index of both, with the tiny network's PyTorch top-5 on
+                                                      each variant's tensor and what PIL does with each invalid file
   models/test/efficientnet_tiny_anysize.onnx          the same tiny network with named height/width axes
   tests/assets/reference/presets.json                 per torchvision EfficientNet preset (B0-B7 bicubic, B1 V2
                                                       bilinear) and photo: sha256 of torchvision's float32 input
@@ -267,7 +268,7 @@ def write_presets(wrapper, photos, out_path):
         f.write("{\n" + ",\n".join(lines) + "\n}\n")
 
 
-def write_formats(photos, folder):
+def write_formats(photos, folder, wrapper):
     os.makedirs(folder, exist_ok=True)
     for f in os.listdir(folder):
         if f != "README.md" and os.path.isfile(os.path.join(folder, f)):
@@ -279,7 +280,10 @@ def write_formats(photos, folder):
         tensor = reference_formats.reference_tensor(reference_formats.load_rgb(os.path.join(folder, name)))
         ref = "%s.%s.f32" % (name, key)
         reference_formats.write_f32(tensor, os.path.join(folder, ref))
-        index["valid"].append({"file": name, "what": what, "reference": ref})
+        with torch.no_grad():
+            logits = wrapper(tensor.unsqueeze(0))[0][0].numpy()
+        top5 = [int(i) for i in np.argsort(-logits, kind="stable")[:5]]
+        index["valid"].append({"file": name, "what": what, "reference": ref, "top5": top5})
     failures = reference_formats.make_format_failures(lambda name, size: small(photos, name, size),
                                                       os.path.join(folder, "invalid"))
     for name, what, pil in failures:
@@ -332,9 +336,8 @@ def main():
                 sys.exit("error: normalize.f32 applied to %s is not torchvision's tensor" % png)
     print("wrote normalize.f32 (checked: equal to torchvision's tensor of every photo crop)", file=sys.stderr)
 
-    write_formats(args.photos, args.formats_dir)
-
     wrapper = tiny_model_matching(args.model, args.photos)
+    write_formats(args.photos, args.formats_dir, wrapper)
     write_outputs(wrapper, crops, args.reference_dir, os.path.join(args.reference_dir, "outputs.json"))
     print("wrote %s" % os.path.join(args.reference_dir, "outputs.json"), file=sys.stderr)
 

@@ -64,7 +64,8 @@ public sealed class PresetParityTests(ITestOutputHelper output)
         }
     }
 
-    private static string WriteModel(TempDirectory folder, string preset, int resize, string interpolation, int crop)
+    /// <summary>The any-size tiny model with a spec for one preprocessing (and the labels) in <paramref name="folder"/>.</summary>
+    internal static string WriteModel(TempDirectory folder, string preset, int resize, string interpolation, int crop)
     {
         var testModels = Path.GetDirectoryName(TestPaths.TestModel)!;
         var modelPath = folder.File($"tiny_{preset}.onnx");

@@ -1,8 +1,12 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using EfficientNet.Batch.IntegrationTests.Inference;
 using EfficientNet.Batch.Models;
 using EfficientNet.Batch.Results;
+using EfficientNet.Batch.Worker.Inference;
+using EfficientNet.Batch.Worker.Models;
 using EfficientNet.Batch.Worker.Preprocessing;
+using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
 namespace EfficientNet.Batch.IntegrationTests.Preprocessing;
@@ -42,6 +46,34 @@ public class FormatParityTests(ITestOutputHelper output)
             output.WriteLine($"{file} ({mode}): max |ours - torchvision| = {max}");
             Assert.Equal(0f, max);
         }
+    }
+
+    [Fact]
+    public async Task Each_format_variant_gets_pytorchs_top5_through_our_decoding_and_inference()
+    {
+        using var folder = new TempDirectory("enb-formats");
+        await using var model = ModelRepository.Load(
+            PresetParityTests.WriteModel(folder, "bicubic-56-48", 56, "bicubic", 48),
+            new InferenceOptions { ExecutionProvider = ExecutionProviderPreference.Cpu, BatchSize = 1 },
+            new PreprocessingOptions(),
+            NullLoggerFactory.Instance);
+
+        var disagreements = new List<string>();
+        foreach (var variant in Index().GetProperty("valid").EnumerateArray())
+        {
+            var file = variant.GetProperty("file").GetString()!;
+            var expected = variant.GetProperty("top5").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+            var tensor = new float[model.Preprocessor.TensorLength];
+            model.Preprocessor.Preprocess(File.ReadAllBytes(Path.Combine(TestPaths.Formats, file)), tensor);
+            var top5 = ClassScores.TopK((await model.Batcher.InferAsync(tensor, CancellationToken.None)).Probabilities, 5).Indices;
+            output.WriteLine($"{file}: top-5 [{string.Join(",", top5)}], PyTorch [{string.Join(",", expected)}]");
+            if (!top5.SequenceEqual(expected))
+            {
+                disagreements.Add(file);
+            }
+        }
+
+        Assert.Empty(disagreements);
     }
 
     [Fact]
