@@ -61,17 +61,21 @@ def table_tensor(table, crop_png):
 # ---------------------------------------------------------------- byte-level writers
 
 
-def bmp_file(width, height, bpp, rows, palette=None, compression=0, masks=None, top_down=False, data=None):
-    """A BITMAPINFOHEADER bitmap. rows: list of bytes, top row first (padded here); data: pre-encoded (RLE)."""
+def bmp_file(width, height, bpp, rows, palette=None, compression=0, masks=None, top_down=False, data=None, v5=False):
+    """A BITMAPINFOHEADER (or, v5, BITMAPV5HEADER with sRGB colour space) bitmap. rows: list of bytes, top row first
+    (padded here); data: pre-encoded (RLE)."""
     if data is None:
         stride = ((width * bpp + 31) // 32) * 4
         ordered = rows if top_down else rows[::-1]
         data = b"".join(r + b"\0" * (stride - len(r)) for r in ordered)
     pal = b"".join(bytes([b, g, r, 0]) for (r, g, b) in (palette or []))
     extra = b"".join(struct.pack("<I", m) for m in masks) if masks else b""
-    offset = 14 + 40 + len(extra) + len(pal)
-    info = struct.pack("<IiiHHIIiiII", 40, width, -height if top_down else height, 1, bpp, compression, len(data),
-                       2835, 2835, len(palette or []), 0)
+    header_size = 124 if v5 else 40
+    offset = 14 + header_size + len(extra) + len(pal)
+    info = struct.pack("<IiiHHIIiiII", header_size, width, -height if top_down else height, 1, bpp, compression,
+                       len(data), 2835, 2835, len(palette or []), 0)
+    if v5:
+        info += struct.pack("<IIIII", 0, 0, 0, 0, 0x73524742) + bytes(36 + 12 + 16)  # no masks, 'sRGB
     return b"BM" + struct.pack("<IHHI", offset + len(data), 0, 0, offset) + info + extra + pal + data
 
 
@@ -220,6 +224,8 @@ def make_format_inputs(small, folder):
     save_pil("bmp_24bit.bmp", photo, "BMP 24-bit bottom-up (PIL)", format="BMP")
     save_bytes("bmp_24bit_topdown.bmp", bmp_file(w, h, 24, [bytes(rgb[y, :, ::-1].reshape(-1)) for y in range(h)],
                                                  top_down=True), "BMP 24-bit top-down")
+    save_bytes("bmp_24bit_v5header.bmp", bmp_file(w, h, 24, [bytes(rgb[y, :, ::-1].reshape(-1)) for y in range(h)],
+                                                  v5=True), "BMP 24-bit with a BITMAPV5HEADER (sRGB)")
     bgrx = [bytes(np.hstack([rgb[y, :, ::-1], np.zeros((w, 1), np.uint8)]).reshape(-1)) for y in range(h)]
     save_bytes("bmp_32bit.bmp", bmp_file(w, h, 32, bgrx), "BMP 32-bit BGRX")
     rgba = Image.fromarray(np.dstack([rgb, np.tile(np.linspace(0, 255, w).astype(np.uint8), (h, 1))]), "RGBA")
