@@ -230,10 +230,12 @@ def build_model(args):
     return LogitsAndEmbedding.wrap(net), entry
 
 
-def export_onnx(wrapper, crop, path):
+def export_onnx(wrapper, crop, path, any_size=False):
+    """any_size: height and width are named axes too (for one network run at every preset's crop size in tests)."""
     import torch
 
     dummy = torch.zeros(1, 3, crop, crop, dtype=torch.float32)
+    axes = {0: "batch", 2: "height", 3: "width"} if any_size else {0: "batch"}
     with torch.no_grad():
         torch.onnx.export(
             wrapper, dummy, path,
@@ -242,7 +244,7 @@ def export_onnx(wrapper, crop, path):
             do_constant_folding=True,
             input_names=["input"],
             output_names=["logits", "embedding"],
-            dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}, "embedding": {0: "batch"}},
+            dynamic_axes={"input": axes, "logits": {0: "batch"}, "embedding": {0: "batch"}},
         )
 
 

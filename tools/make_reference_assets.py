@@ -11,6 +11,18 @@ It writes
   tests/assets/odd/<odd input files>                  small odd-but-valid images made from the photos
   tests/assets/odd/<name>.bicubic-256-224.png         their Resize(256, BICUBIC) + CenterCrop(224) crops
   tests/assets/odd/invalid/                           files that must fail to decode (truncated JPEGs)
+  tests/assets/reference/normalize.f32                torchvision's ToTensor + Normalize of every byte value, 3 x 256
+                                                      float32: the C# tests build the photos' reference tensors from
+                                                      it (checked here equal to the direct tensor of every photo)
+  tests/assets/formats/<variant files>                BMP/PNM/TGA/ICO/GIF variants PIL opens (tools/reference_formats.py)
+  tests/assets/formats/<file>.bicubic-56-48.f32       torchvision's float32 tensor of each (NCHW, little-endian)
+  tests/assets/formats/invalid/                       files that must become failure rows (bad BMP/TGA, JPEG 2000, ...)
+  tests/assets/formats/formats.json                   the index of both, with the tiny network's PyTorch top-5 on
+                                                      each variant's tensor and what PIL does with each invalid file
+  models/test/efficientnet_tiny_anysize.onnx          the same tiny network with named height/width axes
+  tests/assets/reference/presets.json                 per torchvision EfficientNet preset (B0-B7 bicubic, B1 V2
+                                                      bilinear) and photo: sha256 of torchvision's float32 input
+                                                      tensor, and the tiny network's PyTorch top-5 and probabilities
 
 Every image is loaded the way torchvision's ImageFolder loads it: PIL.Image.open(path).convert("RGB").
 The crops are the uint8 RGB images right before ToTensor, saved as lossless PNG, so
@@ -37,6 +49,7 @@ from torchvision.transforms import InterpolationMode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export_model  # noqa: E402  (tools/export_model.py)
+import reference_formats  # noqa: E402  (tools/reference_formats.py)
 
 MEAN = [0.485, 0.456, 0.406]
 STD = [0.229, 0.224, 0.225]
@@ -221,12 +234,74 @@ def write_outputs(wrapper, crops, reference, out_path):
         f.write("{\n" + ",\n".join(entries) + "\n}\n")
 
 
+def presets():
+    """(name, resize, interpolation, crop) of every torchvision EfficientNet weight preset."""
+    out = []
+    for variant, version in [(v, "v1") for v in export_model.VARIANTS] + [("b1", "v2")]:
+        resize, crop, interp = export_model.transform_params(export_model.weights_entry(variant, version))
+        out.append(("%s%s" % (variant, "_v2" if version == "v2" else ""), resize, interp, crop))
+    return out
+
+
+def write_presets(wrapper, photos, out_path):
+    """For each preset and photo: sha256 of torchvision's float32 tensor (C order, little-endian), the tensor's sum,
+    and the tiny network's top-5 with their softmax probabilities (PyTorch, one thread)."""
+    lines = []
+    for name, resize, interp, crop in presets():
+        mode = InterpolationMode(interp)
+        pipeline = T.Compose([T.Resize(resize, interpolation=mode), T.CenterCrop(crop), T.ToTensor(),
+                              T.Normalize(MEAN, STD)])
+        entries = {}
+        for photo in list_photos(photos):
+            x = pipeline(load_rgb(os.path.join(photos, photo)))
+            raw = x.numpy().astype("<f4").tobytes()
+            with torch.no_grad():
+                logits = wrapper(x.unsqueeze(0))[0][0]
+            probs = torch.softmax(logits.double(), dim=0)
+            top5 = [int(i) for i in np.argsort(-logits.numpy(), kind="stable")[:5]]
+            entries[photo] = {"tensorSha256": hashlib.sha256(raw).hexdigest(), "tensorSum": float(x.double().sum()),
+                              "top5": top5, "top5Probabilities": [float(probs[i]) for i in top5]}
+        lines.append("  %s: %s" % (json.dumps(name), json.dumps(
+            {"resize": resize, "interpolation": interp, "crop": crop, "photos": entries})))
+        print("  preset %-6s Resize(%d, %s) + CenterCrop(%d)" % (name, resize, interp, crop), file=sys.stderr)
+    with open(out_path, "w", encoding="utf-8", newline="\n") as f:
+        f.write("{\n" + ",\n".join(lines) + "\n}\n")
+
+
+def write_formats(photos, folder, wrapper):
+    os.makedirs(folder, exist_ok=True)
+    for f in os.listdir(folder):
+        if f != "README.md" and os.path.isfile(os.path.join(folder, f)):
+            os.remove(os.path.join(folder, f))
+    variants = reference_formats.make_format_inputs(lambda name, size: small(photos, name, size), folder)
+    key = reference_formats.FORMAT_PIPELINE[0]
+    index = {"pipeline": key, "valid": [], "invalid": []}
+    for name, what in variants:
+        tensor = reference_formats.reference_tensor(reference_formats.load_rgb(os.path.join(folder, name)))
+        ref = "%s.%s.f32" % (name, key)
+        reference_formats.write_f32(tensor, os.path.join(folder, ref))
+        with torch.no_grad():
+            logits = wrapper(tensor.unsqueeze(0))[0][0].numpy()
+        top5 = [int(i) for i in np.argsort(-logits, kind="stable")[:5]]
+        index["valid"].append({"file": name, "what": what, "reference": ref, "top5": top5})
+    failures = reference_formats.make_format_failures(lambda name, size: small(photos, name, size),
+                                                      os.path.join(folder, "invalid"))
+    for name, what, pil in failures:
+        index["invalid"].append({"file": name, "what": what, "pil": pil})
+    with open(os.path.join(folder, "formats.json"), "w", encoding="utf-8", newline="\n") as f:
+        json.dump(index, f, indent=1)
+        f.write("\n")
+    print("wrote %d format variants with torchvision tensors and %d invalid files to %s"
+          % (len(variants), len(failures), folder), file=sys.stderr)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--photos", default="samples/photos")
     p.add_argument("--model", default="models/test/efficientnet_tiny.onnx")
     p.add_argument("--reference-dir", default="tests/assets/reference")
     p.add_argument("--odd-dir", default="tests/assets/odd")
+    p.add_argument("--formats-dir", default="tests/assets/formats")
     p.add_argument("--skimage-truncated", help="path of skimage/data/truncated.jpg, copied to <odd-dir>/invalid/")
     args = p.parse_args()
     torch.set_num_threads(1)  # the outputs are reference numbers: keep the reduction order fixed
@@ -252,9 +327,24 @@ def main():
     print("wrote %d odd inputs and their crops to %s, invalid files to %s/invalid"
           % (len(odd), args.odd_dir, args.odd_dir), file=sys.stderr)
 
+    table = reference_formats.normalize_table(os.path.join(args.reference_dir, "normalize.f32"))
+    for name in list_photos(args.photos):
+        img = load_rgb(os.path.join(args.photos, name))
+        for key in PIPELINES:
+            png = os.path.join(args.reference_dir, "%s.%s.png" % (os.path.splitext(name)[0], key))
+            if not torch.equal(reference_formats.table_tensor(table, png), tensor_direct(img, key)):
+                sys.exit("error: normalize.f32 applied to %s is not torchvision's tensor" % png)
+    print("wrote normalize.f32 (checked: equal to torchvision's tensor of every photo crop)", file=sys.stderr)
+
     wrapper = tiny_model_matching(args.model, args.photos)
+    write_formats(args.photos, args.formats_dir, wrapper)
     write_outputs(wrapper, crops, args.reference_dir, os.path.join(args.reference_dir, "outputs.json"))
     print("wrote %s" % os.path.join(args.reference_dir, "outputs.json"), file=sys.stderr)
+
+    any_size = os.path.join(os.path.dirname(args.model), "efficientnet_tiny_anysize.onnx")
+    export_model.export_onnx(wrapper, 224, any_size, any_size=True)
+    write_presets(wrapper, args.photos, os.path.join(args.reference_dir, "presets.json"))
+    print("wrote %s and %s" % (any_size, os.path.join(args.reference_dir, "presets.json")), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@
 #   models/test/efficientnet_tiny_fp16.*   the same network as float16 (--fp16), for the fp16 session tests
 #   tests/assets/reference/*               torchvision crops (PNG) of each photo + PyTorch outputs of the tiny model
 #   tests/assets/odd/*                     odd-but-valid images, their crops, and invalid/ (truncated JPEGs)
+#   tests/assets/formats/*                 BMP/PNM/TGA/ICO/GIF variants with torchvision's float32 tensor of each,
+#                                          and invalid/ (bad BMP/TGA, JPEG 2000, JPEG XL, SVG); formats.json indexes them
 #
 # Needs root for apt-get (installs python3-torchvision, python3-onnx, python3-pil, python3-numpy if missing) and
 # the Debian package mirror; nothing else from the network. Uses Debian's /usr/bin/python3 (torch 1.13,
@@ -16,6 +18,7 @@
 #
 #   tools/make_test_assets.sh            regenerate everything
 #   tools/make_test_assets.sh --check    regenerate into a temporary copy and compare with the committed files
+#                                        (exit 1 on any difference: CI runs it where torch is installed)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,13 +47,13 @@ if [[ "${1:-}" == "--check" ]]; then
   scratch="$(mktemp -d)"
   trap 'rm -rf "$scratch"' EXIT
   mkdir -p "$scratch/tools"
-  cp tools/export_model.py tools/make_reference_assets.py tools/make_test_assets.sh "$scratch/tools/"
+  cp tools/export_model.py tools/make_reference_assets.py tools/reference_formats.py tools/make_test_assets.sh "$scratch/tools/"
   for f in samples/photos/LICENSES.md tests/assets/reference/README.md tests/assets/odd/README.md; do
     if [[ -f "$f" ]]; then mkdir -p "$scratch/$(dirname "$f")"; cp "$f" "$scratch/$f"; fi
   done
   bash "$scratch/tools/make_test_assets.sh"
   status=0
-  for d in samples/photos models/test tests/assets/reference tests/assets/odd; do
+  for d in samples/photos models/test tests/assets/reference tests/assets/odd tests/assets/formats; do
     if ! diff -r "$d" "$scratch/$d" >&2; then status=1; fi
   done
   if [[ $status -eq 0 ]]; then log "check passed: regenerated assets are identical"; else log "check FAILED"; fi
@@ -101,9 +104,10 @@ rm -f models/test/efficientnet_tiny_fp16.onnx models/test/efficientnet_tiny_fp16
 "$PY" tools/export_model.py --tiny --seed 0 --calibration-dir samples/photos --fp16 --out models/test/efficientnet_tiny_fp16.onnx
 
 # 4. Reference crops, odd inputs and PyTorch outputs (from a clean slate, keeping the hand-written READMEs).
-find tests/assets/reference tests/assets/odd -type f ! -name README.md -delete 2>/dev/null || true
+find tests/assets/reference tests/assets/odd tests/assets/formats -type f ! -name README.md -delete 2>/dev/null || true
 "$PY" tools/make_reference_assets.py --photos samples/photos --model models/test/efficientnet_tiny.onnx \
-  --reference-dir tests/assets/reference --odd-dir tests/assets/odd --skimage-truncated "$truncated"
+  --reference-dir tests/assets/reference --odd-dir tests/assets/odd --formats-dir tests/assets/formats \
+  --skimage-truncated "$truncated"
 
 log "done"
 sha256sum models/test/* >&2

@@ -13,6 +13,8 @@ public static class TestPaths
 
     public static string OddImages => Path.Combine(RepoRoot, "tests", "assets", "odd");
 
+    public static string Formats => Path.Combine(RepoRoot, "tests", "assets", "formats");
+
     private static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -3,10 +3,11 @@ using System.Collections.Frozen;
 namespace EfficientNet.Batch.Storage.Sources;
 
 /// <summary>
-/// The file extensions a source lists as images: those the worker's libvips (NetVips.Native.linux-x64 8.18.7) can
-/// load. Measured on that build: jpeg, png, webp, gif, tiff and heif (HEIC/AVIF) loaders are present; jp2k, jxl,
-/// ppm, radiance, fits, openexr and magick (BMP, ICO, ...) are not, and svgload is refused once
-/// NetVips.BlockUntrusted is set. A file listed here that still fails to decode becomes a failures row.
+/// The file extensions a source lists as images: those the worker decodes (libvips: JPEG, PNG, WebP, GIF, TIFF,
+/// HEIF/AVIF; ImageSharp: BMP, PBM/PGM/PPM, TGA, ICO; the decoder is chosen from the bytes, not the extension), and
+/// JPEG 2000, JPEG XL and SVG, which PIL or users have but no decoder here reads: listed so that they become failure
+/// rows ("unsupported format: ..."), never a silent skip (docs/preprocessing.md). A listed file that fails to decode
+/// becomes a failures row.
 /// </summary>
 public static class ImageFileExtensions
 {
@@ -17,7 +18,12 @@ public static class ImageFileExtensions
         ".gif",
         ".webp",
         ".tif", ".tiff",
-        ".heic", ".heif", ".avif");
+        ".heic", ".heif", ".avif",
+        ".bmp", ".dib",
+        ".pbm", ".pgm", ".ppm", ".pnm",
+        ".tga",
+        ".ico",
+        ".jp2", ".j2k", ".jpf", ".jpx", ".jxl", ".svg");
 
     private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> SupportedSpans =
         Supported.GetAlternateLookup<ReadOnlySpan<char>>();

@@ -47,12 +47,37 @@ public sealed unsafe class ImageDecoder
         _thumbnailLoadOptions = options.StrictDecoding ? "fail_on=warning" : "fail_on=error";
     }
 
-    /// <summary>Decodes the whole image to upright RGB (EXIF orientation applied when the options say so).</summary>
+    /// <summary>
+    /// Decodes the whole image to upright RGB (EXIF orientation applied when the options say so). The decoder is chosen
+    /// from the bytes (<see cref="ImageFormatSniffer"/>): BMP, PNM, TGA and ICO's bitmap frames by
+    /// <see cref="ManagedImageDecoder"/>, everything else by libvips.
+    /// </summary>
     public DecodedImage Decode(ReadOnlySpan<byte> encoded)
     {
-        using var image = Open(encoded);
+        var kind = ImageFormatSniffer.Sniff(encoded, out var format);
+        switch (kind)
+        {
+            case SniffedFormat.Unsupported:
+                throw ImageRejectedException.Decode($"unsupported format: {format}");
+            case SniffedFormat.Bmp or SniffedFormat.Pnm or SniffedFormat.Tga:
+                return ManagedImageDecoder.Decode(encoded, kind, _options.MaxPixels);
+            case SniffedFormat.Ico:
+                var frame = ManagedImageDecoder.SelectIcoFrame(encoded, out var isPng);
+                return isPng ? LibvipsErrors.Run(frame, DecodeWithLibvips) : ManagedImageDecoder.DecodeIcoBitmap(frame, _options.MaxPixels);
+            default:
+                return LibvipsErrors.Run(encoded, DecodeWithLibvips);
+        }
+    }
+
+    /// <summary>Whether Fast mode's libvips thumbnail can read these bytes (other formats take the Exact path).</summary>
+    public static bool DecodedByLibvips(ReadOnlySpan<byte> encoded) => ImageFormatSniffer.Sniff(encoded, out _) == SniffedFormat.Libvips;
+
+    private DecodedImage DecodeWithLibvips(ReadOnlySpan<byte> encoded)
+    {
+        using var image = Open(encoded, out var loader);
         var orientation = _options.ApplyExifOrientation ? OrientationOf(image) : ExifOrientation.Upright;
-        return ReadRgb(image, orientation);
+        var transparent = loader is "VipsForeignLoadNsgifBuffer" or "VipsForeignLoadGifBuffer" ? GifTransparency.FirstFrameColour(encoded) : null;
+        return ReadRgb(image, orientation, transparent);
     }
 
     /// <summary>
@@ -62,8 +87,21 @@ public sealed unsafe class ImageDecoder
     public DecodedImage DecodeShrunk(ReadOnlySpan<byte> encoded, PreprocessSpec spec, out TorchvisionGeometry geometry)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (ImageFormatSniffer.Sniff(encoded, out var format) == SniffedFormat.Unsupported)
+        {
+            throw ImageRejectedException.Decode($"unsupported format: {format}");
+        }
+
+        TorchvisionGeometry shrunk = default;
+        var window = LibvipsErrors.Run(encoded, bytes => DecodeShrunkWithLibvips(bytes, spec, out shrunk));
+        geometry = shrunk;
+        return window;
+    }
+
+    private DecodedImage DecodeShrunkWithLibvips(ReadOnlySpan<byte> encoded, PreprocessSpec spec, out TorchvisionGeometry geometry)
+    {
         int width, height;
-        using (var header = Open(encoded))
+        using (var header = Open(encoded, out _))
         {
             var orientation = _options.ApplyExifOrientation ? OrientationOf(header) : ExifOrientation.Upright;
             (width, height) = orientation.UprightSize(header.Width, header.Height);
@@ -81,7 +119,7 @@ public sealed unsafe class ImageDecoder
                 noRotate: !_options.ApplyExifOrientation,
                 optionString: _thumbnailLoadOptions);
             using var window = thumbnail.ExtractArea(visible.Left, visible.Top, visible.Width, visible.Height);
-            return ReadRgb(window, ExifOrientation.Upright);
+            return ReadRgb(window, ExifOrientation.Upright, transparentColour: null);
         }
         catch (VipsException e)
         {
@@ -90,14 +128,14 @@ public sealed unsafe class ImageDecoder
     }
 
     /// <summary>Checks size, format and header, and opens the image for one sequential read of its pixels.</summary>
-    private VipsImage Open(ReadOnlySpan<byte> encoded)
+    private VipsImage Open(ReadOnlySpan<byte> encoded, out string loader)
     {
         if (encoded.IsEmpty)
         {
             throw ImageRejectedException.Decode("empty file (0 bytes)");
         }
 
-        var loader = VipsImage.FindLoadBuffer(encoded);
+        loader = VipsImage.FindLoadBuffer(encoded);
         if (string.IsNullOrEmpty(loader))
         {
             // FindLoadBuffer leaves "buffer is not in a known format" in libvips' global error buffer, where it
@@ -109,7 +147,7 @@ public sealed unsafe class ImageDecoder
         if (!AllowedLoaders.Contains(loader))
         {
             var format = loader.Replace("VipsForeignLoad", string.Empty, StringComparison.Ordinal).Replace("Buffer", string.Empty, StringComparison.Ordinal);
-            throw ImageRejectedException.Decode($"unsupported image format ({format.ToLowerInvariant()})");
+            throw ImageRejectedException.Decode($"unsupported format: {format.ToUpperInvariant()}");
         }
 
         VipsImage image;
@@ -122,20 +160,32 @@ public sealed unsafe class ImageDecoder
             throw ImageRejectedException.Decode($"truncated or corrupt image data: {Describe(e)}", e);
         }
 
-        var (width, height) = (image.Width, image.Height);
-        var pixels = (long)width * height;
-        if (pixels > _options.MaxPixels)
+        try
+        {
+            CheckPixelCount(image.Width, image.Height, _options.MaxPixels);
+        }
+        catch
         {
             image.Dispose();
-            throw ImageRejectedException.Decode(
-                $"image is {width}x{height} = {FormatPixels(pixels)}, over the {FormatPixels(_options.MaxPixels, adjective: true)} limit ({PreprocessingOptions.SectionName}:{nameof(PreprocessingOptions.MaxPixels)})");
+            throw;
         }
 
         return image;
     }
 
+    /// <summary>Refuses an image whose header claims more than <paramref name="maxPixels"/>, before any pixel is decoded.</summary>
+    internal static void CheckPixelCount(long width, long height, long maxPixels)
+    {
+        var pixels = width * height;
+        if (pixels > maxPixels)
+        {
+            throw ImageRejectedException.Decode(
+                $"image is {width}x{height} = {FormatPixels(pixels)}, over the {FormatPixels(maxPixels, adjective: true)} limit ({PreprocessingOptions.SectionName}:{nameof(PreprocessingOptions.MaxPixels)})");
+        }
+    }
+
     /// <summary>Reads all pixels (this is where truncation and corrupt data surface) and packs them as upright RGB.</summary>
-    private static DecodedImage ReadRgb(VipsImage image, ExifOrientation orientation)
+    private static DecodedImage ReadRgb(VipsImage image, ExifOrientation orientation, int? transparentColour)
     {
         if (image.Coding != Enums.Coding.None)
         {
@@ -165,7 +215,7 @@ public sealed unsafe class ImageDecoder
 
             var (uprightWidth, uprightHeight) = orientation.UprightSize(width, height);
             var packed = DecodedImage.Allocate(uprightWidth, uprightHeight);
-            PilRgbConversion.Pack(raw, width, height, bands, layout, orientation, packed.Pointer);
+            PilRgbConversion.Pack(raw, width, height, bands, layout, orientation, packed.Pointer, transparentColour);
 
             return packed;
         }

@@ -41,7 +41,8 @@ public sealed class ImagePreprocessor
             throw new ArgumentException($"destination holds {destination.Length} floats, expected {TensorLength}", nameof(destination));
         }
 
-        if (_mode == PreprocessingMode.Fast)
+        // Fast mode needs libvips' shrink-on-load; the formats another decoder reads (BMP, PNM, TGA, ICO) take the Exact path.
+        if (_mode == PreprocessingMode.Fast && ImageDecoder.DecodedByLibvips(encoded))
         {
             using var window = _decoder.DecodeShrunk(encoded, _spec, out var shrunk);
             _writer.Write(window.Pixels, shrunk, destination);

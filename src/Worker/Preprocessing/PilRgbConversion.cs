@@ -20,8 +20,17 @@ public static unsafe class PilRgbConversion
     /// Converts <paramref name="source"/> (<paramref name="width"/> x <paramref name="height"/>, <paramref name="bands"/>
     /// interleaved bytes per pixel) to packed RGB in <paramref name="destination"/>, turned upright per <paramref name="orientation"/>.
     /// </summary>
-    public static void Pack(byte* source, int width, int height, int bands, BandLayout layout, ExifOrientation orientation, byte* destination)
+    public static void Pack(byte* source, int width, int height, int bands, BandLayout layout, ExifOrientation orientation, byte* destination) =>
+        Pack(source, width, height, bands, layout, orientation, destination, transparentColour: null);
+
+    /// <summary>
+    /// As above; with <paramref name="transparentColour"/> (0xRRGGBB), pixels whose alpha band (the last of 2 or 4) is 0
+    /// get that colour instead of their stored one (a GIF's transparent palette entry, see <see cref="GifTransparency"/>).
+    /// </summary>
+    public static void Pack(byte* source, int width, int height, int bands, BandLayout layout, ExifOrientation orientation, byte* destination, int? transparentColour)
     {
+        var fill = transparentColour is { } colour && (bands == 2 || bands == 4) && layout != BandLayout.Cmyk;
+        var (fillR, fillG, fillB) = transparentColour is { } c ? ((byte)(c >> 16), (byte)(c >> 8), (byte)c) : ((byte)0, (byte)0, (byte)0);
         var (uprightWidth, uprightHeight) = orientation.UprightSize(width, height);
 
         // The mapping is affine, so the stored pixel moves by a constant step along an upright row.
@@ -37,6 +46,14 @@ public static unsafe class PilRgbConversion
                     for (var x = 0; x < uprightWidth; x++, index += step, output += 3)
                     {
                         var v = source[index * bands];
+                        if (fill && source[(index * bands) + bands - 1] == 0)
+                        {
+                            output[0] = fillR;
+                            output[1] = fillG;
+                            output[2] = fillB;
+                            continue;
+                        }
+
                         output[0] = v;
                         output[1] = v;
                         output[2] = v;
@@ -47,6 +64,14 @@ public static unsafe class PilRgbConversion
                     for (var x = 0; x < uprightWidth; x++, index += step, output += 3)
                     {
                         var p = source + (index * bands);
+                        if (fill && p[bands - 1] == 0)
+                        {
+                            output[0] = fillR;
+                            output[1] = fillG;
+                            output[2] = fillB;
+                            continue;
+                        }
+
                         output[0] = p[0];
                         output[1] = p[1];
                         output[2] = p[2];

@@ -25,9 +25,9 @@ public sealed class BlobImageSourceTests(BlobContainerFixture container) : IClas
     public async Task Only_image_extensions_are_listed_and_hidden_names_are_skipped()
     {
         var prefix = BlobContainerFixture.NewPrefix();
-        await UploadAsync(prefix, "a.JPG", "b.Jpeg", "c.txt", "d", "e.jpg.part", "f.bmp", ".hidden.jpg", ".thumbs/g.jpg", "h/.i.png", "ok/j.avif");
+        await UploadAsync(prefix, "a.JPG", "b.Jpeg", "c.txt", "d", "e.jpg.part", "f.bmp", ".hidden.jpg", ".thumbs/g.jpg", "h/.i.png", "ok/j.avif", "k.psd");
 
-        Assert.Equal(["a.JPG", "b.Jpeg", "ok/j.avif"], await KeysAsync($"az://{container.Name}/{prefix}"));
+        Assert.Equal(["a.JPG", "b.Jpeg", "f.bmp", "ok/j.avif"], await KeysAsync($"az://{container.Name}/{prefix}"));
     }
 
     [Fact]

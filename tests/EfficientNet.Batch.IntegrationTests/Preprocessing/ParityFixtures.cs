@@ -40,20 +40,30 @@ internal static class ParityFixtures
         return tensor;
     }
 
-    /// <summary>ToTensor + Normalize of a reference crop PNG (uint8 RGB): torchvision's input tensor, NCHW.</summary>
+    /// <summary>
+    /// torchvision's ToTensor + Normalize of every byte value per channel (3 x 256 float32, computed by torch in
+    /// tools/make_reference_assets.py, which checks that it reproduces torchvision's tensor of every photo crop).
+    /// </summary>
+    private static readonly Lazy<float[]> TorchNormalizeTable = new(() => FormatParityTests.ReadF32(Path.Combine(TestPaths.Reference, "normalize.f32")));
+
+    /// <summary>
+    /// torchvision's input tensor (NCHW) of a reference crop PNG (uint8 RGB), through torch's own normalisation table,
+    /// so that it owes nothing to our <see cref="NormalizedTensorWriter"/>.
+    /// </summary>
     public static float[] ReferenceTensor(ModelSpec spec, string cropPng)
     {
         using var image = VipsImage.NewFromFile(cropPng, access: Enums.Access.Sequential);
         Assert.Equal((spec.Input.Width, spec.Input.Height, 3, Enums.BandFormat.Uchar), (image.Width, image.Height, image.Bands, image.Format));
         var pixels = image.WriteToMemory<byte>();
-        var writer = new NormalizedTensorWriter(spec.Preprocess, TensorLayout.Nchw);
+        var table = TorchNormalizeTable.Value;
+        Assert.Equal(3 * 256, table.Length);
         var plane = image.Width * image.Height;
         var tensor = new float[3 * plane];
         for (var i = 0; i < plane; i++)
         {
             for (var c = 0; c < 3; c++)
             {
-                tensor[(c * plane) + i] = writer.Normalize(c, pixels[(i * 3) + c]);
+                tensor[(c * plane) + i] = table[(c * 256) + pixels[(i * 3) + c]];
             }
         }
 

@@ -10,7 +10,7 @@ namespace EfficientNet.Batch.IntegrationTests.Reliability;
 /// <param name="Kind">What the file is, for the report ("truncated jpeg", "webp", ...).</param>
 /// <param name="Stage">Null when the file must be labeled; else the failure's stage ("fetch", "decode").</param>
 /// <param name="Reason">Text the failure's reason must contain.</param>
-/// <param name="ListedByFolder">False for extensions a folder source does not list (.bmp, .svg): only a manifest names them.</param>
+/// <param name="ListedByFolder">False for extensions a folder source does not list (.psd): only a manifest names them.</param>
 internal sealed record Expectation(string Kind, string? Stage = null, string? Reason = null, bool ListedByFolder = true)
 {
     public bool Labeled => Stage is null;
@@ -140,14 +140,16 @@ internal sealed class MixedCorpus
         "\xff\xd8\xff\xe0"u8.CopyTo(oversize);
         Add(folder, files, "b/oversize.jpg", oversize, new Expectation("over the byte limit", "fetch", "over the limit of 4,194,304 bytes"));
 
-        // Formats a folder source does not list; through a manifest they are read, and refused at decode.
+        // BMP is decoded (ImageSharp); SVG is listed so that it is a failure row; a format a folder source does not list
+        // (.psd) is read only through a manifest, and refused at decode.
         using (var small = photo.Resize(0.2))
         {
-            Add(folder, files, "b/photo.bmp", Bmp(small), new Expectation("bmp", "decode", "not an image: unrecognised format", ListedByFolder: false));
+            Add(folder, files, "odd/photo.bmp", Bmp(small), new Expectation("bmp"));
         }
 
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"64\" height=\"64\"><rect width=\"64\" height=\"64\" fill=\"red\"/></svg>"u8.ToArray();
-        Add(folder, files, "b/drawing.svg", svg, new Expectation("svg", "decode", "not an image: unrecognised format", ListedByFolder: false));
+        Add(folder, files, "b/drawing.svg", svg, new Expectation("svg", "decode", "unsupported format: SVG"));
+        Add(folder, files, "b/layers.psd", [.. "8BPS"u8, 0, 1, 0, 0, 0, 0, 0, 0], new Expectation("psd", "decode", "not an image: unrecognised format (starts with '8BPS')", ListedByFolder: false));
     }
 
     private static void Add(string folder, Dictionary<string, Expectation> files, string key, byte[] bytes, Expectation expected)

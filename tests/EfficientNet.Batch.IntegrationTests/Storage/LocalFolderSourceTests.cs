@@ -43,9 +43,10 @@ public sealed class LocalFolderSourceTests : IDisposable
     [Fact]
     public async Task Only_files_with_image_extensions_are_listed_whatever_their_case()
     {
-        Touch("a.JPG", "b.Jpeg", "c.png", "d.tiff", "e.HEIC", "f.avif", "g.txt", "h.json", "i", "j.jpg.part", "k.svg", "l.bmp");
+        // .svg is listed so that it becomes a failure row ("unsupported format: SVG"), not a silent skip.
+        Touch("a.JPG", "b.Jpeg", "c.png", "d.tiff", "e.HEIC", "f.avif", "g.txt", "h.json", "i", "j.jpg.part", "k.svg", "l.bmp", "m.TGA", "n.ppm", "o.ico", "p.psd");
 
-        Assert.Equal(["a.JPG", "b.Jpeg", "c.png", "d.tiff", "e.HEIC", "f.avif"], await KeysAsync(folder.Path));
+        Assert.Equal(["a.JPG", "b.Jpeg", "c.png", "d.tiff", "e.HEIC", "f.avif", "k.svg", "l.bmp", "m.TGA", "n.ppm", "o.ico"], await KeysAsync(folder.Path));
     }
 
     [Fact]
