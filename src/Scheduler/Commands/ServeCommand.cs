@@ -5,7 +5,7 @@ using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Scheduler.Dashboard;
 using EfficientNet.Batch.Scheduler.Embedded;
-using EfficientNet.Batch.Scheduler.Faults;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Scheduler.Service;
 using EfficientNet.Batch.Storage.Runs;
 using EfficientNet.Batch.Worker.Hosting;

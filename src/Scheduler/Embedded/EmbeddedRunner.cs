@@ -1,7 +1,7 @@
 using EfficientNet.Batch.Models;
 using EfficientNet.Batch.Scheduler.Cli;
-using EfficientNet.Batch.Scheduler.Planning;
 using EfficientNet.Batch.Scheduler.Progress;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.Runs;
 using EfficientNet.Batch.Storage.Sources;
@@ -44,7 +44,6 @@ public sealed class EmbeddedRunner(CliConsole console)
 
     private async Task<int> RunAsync(IServiceProvider services, RunRequest request, IImageSource source, DatabaseChoice database, CancellationToken cancellationToken)
     {
-        var runs = services.GetRequiredService<IRunStore>();
         var planner = services.GetRequiredService<RunPlanner>();
         PlannedRun planned;
         try
@@ -65,31 +64,16 @@ public sealed class EmbeddedRunner(CliConsole console)
 
         console.WriteLine($"Run {planned.Run.Name} ({planned.Run.Id}) over {request.SourceLocation}");
         var live = new LiveProgress(console, services.GetRequiredService<IRunInsightsReader>());
-        using var planningStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var planning = planner.PlanAsync(planned, source, onlyNew: false, planningStop.Token);
         RunOutcome outcome;
         try
         {
-            var monitor = services.GetRequiredService<RunMonitor>();
+            var follower = services.GetRequiredService<RunFollower>();
             outcome = await live.FollowAsync(
-                planned.Run.Id, progress => monitor.WaitAsync(planned.Run.Id, request.ErrorBudget, planning, progress, cancellationToken), cancellationToken);
+                planned.Run.Id, progress => follower.PlanAndFollowAsync(planned, source, onlyNew: false, ownsRun: true, progress, cancellationToken), cancellationToken);
         }
-        catch (Exception e) when (planning.IsFaulted && e is not OperationCanceledException)
+        catch (RunPlanningException e)
         {
-            var reason = $"planning failed: {planning.Exception!.GetBaseException().Message}";
-            await runs.SetRunStatusAsync(planned.Run.Id, RunStatus.Failed, reason, CancellationToken.None);
-            await runs.SkipRemainingShardsAsync(planned.Run.Id, CancellationToken.None);
-            throw new CliException(reason, ExitCodes.RunFailed);
-        }
-        catch (OperationCanceledException)
-        {
-            await runs.SetRunStatusAsync(planned.Run.Id, RunStatus.Cancelled, "cancelled by the user", CancellationToken.None);
-            await runs.SkipRemainingShardsAsync(planned.Run.Id, CancellationToken.None);
-            throw;
-        }
-        finally
-        {
-            await planningStop.CancelAsync();
+            throw new CliException(e.Message, ExitCodes.RunFailed);
         }
 
         new RunSummaryPrinter(console).Print(planned.Run, outcome, database);

@@ -1,4 +1,5 @@
 using EfficientNet.Batch.Scheduler.Dashboard;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.AspNetCore.Builder;

@@ -1,4 +1,4 @@
-using EfficientNet.Batch.Scheduler.Planning;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -24,6 +24,12 @@ public interface IRunStore
     Task SetRunStatusAsync(Guid runId, RunStatus status, string? reason, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Ends a run, in one transaction: sets its final status (Completed, Failed or Cancelled) with the reason and, unless
+    /// it completed, marks every shard that is not completed as skipped, so no worker starts or keeps working on it.
+    /// </summary>
+    Task EndRunAsync(Guid runId, RunStatus status, string? reason, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Claims a shard for a worker. Returns false when the shard is already completed or skipped (a redelivery),
     /// or when its run is no longer running; the caller then acks without work.
     /// </summary>

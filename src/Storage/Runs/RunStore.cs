@@ -135,6 +135,35 @@ public abstract class RunStore<TContext> : IRunStore
         }
     }
 
+    public async Task EndRunAsync(Guid runId, RunStatus status, string? reason, CancellationToken cancellationToken)
+    {
+        if (status is not (RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "a run ends Completed, Failed or Cancelled");
+        }
+
+        var now = UtcNow;
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var updated = await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(
+            set => set
+                .SetProperty(r => r.Status, status)
+                .SetProperty(r => r.StatusReason, reason)
+                .SetProperty(r => r.FinishedAt, now),
+            cancellationToken);
+        if (updated == 0)
+        {
+            throw new RunNotFoundException(runId);
+        }
+
+        if (status != RunStatus.Completed)
+        {
+            await SkipRemainingShardsAsync(db, runId, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     public async Task<bool> TryStartShardAsync(Guid runId, long shardId, string workerId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
@@ -201,10 +230,13 @@ public abstract class RunStore<TContext> : IRunStore
     public async Task SkipRemainingShardsAsync(Guid runId, CancellationToken cancellationToken)
     {
         await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
-        await db.Shards
+        await SkipRemainingShardsAsync(db, runId, cancellationToken);
+    }
+
+    private static Task<int> SkipRemainingShardsAsync(TContext db, Guid runId, CancellationToken cancellationToken) =>
+        db.Shards
             .Where(s => s.RunId == runId && (s.Status == ShardStatus.Pending || s.Status == ShardStatus.Running))
             .ExecuteUpdateAsync(set => set.SetProperty(s => s.Status, ShardStatus.Skipped), cancellationToken);
-    }
 
     public async Task<IReadOnlyList<RunInfo>> ListRunsAsync(CancellationToken cancellationToken)
     {

@@ -4,7 +4,7 @@ using EfficientNet.Batch.Storage.Runs;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
-namespace EfficientNet.Batch.Scheduler.Faults;
+namespace EfficientNet.Batch.Scheduler.Runs;
 
 /// <summary>
 /// A shard whose processing failed after every retry (not a bad image: those are failures rows) stops its run:
@@ -18,7 +18,6 @@ public sealed class ShardFaultConsumer(IRunStore runs, ILogger<ShardFaultConsume
         var exception = context.Message.Exceptions.FirstOrDefault();
         var reason = SecretRedactor.Redact($"shard {shard.ShardId} failed: {exception?.Message ?? "unknown error"}");
         logger.LogError("Run {RunId} stopped: {Reason}", shard.RunId, reason);
-        await runs.SetRunStatusAsync(shard.RunId, RunStatus.Failed, reason, context.CancellationToken);
-        await runs.SkipRemainingShardsAsync(shard.RunId, context.CancellationToken);
+        await runs.EndRunAsync(shard.RunId, RunStatus.Failed, reason, context.CancellationToken);
     }
 }

@@ -1,4 +1,4 @@
-namespace EfficientNet.Batch.Scheduler.Planning;
+namespace EfficientNet.Batch.Scheduler.Runs;
 
 /// <summary>What a user asks for when starting a run.</summary>
 public sealed record RunRequest(

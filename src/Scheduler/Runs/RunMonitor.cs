@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using EfficientNet.Batch.Scheduler.Planning;
 using EfficientNet.Batch.Storage.Runs;
 
-namespace EfficientNet.Batch.Scheduler.Progress;
+namespace EfficientNet.Batch.Scheduler.Runs;
 
 /// <summary>
 /// Decides when a run is over, from the database alone (the source of truth in both modes): completed once its
@@ -69,12 +68,7 @@ public sealed class RunMonitor(IRunStore runs)
 
     private async Task<RunOutcome> FinishAsync(Guid runId, RunStatus status, string? reason, TimeSpan elapsed, CancellationToken cancellationToken)
     {
-        await runs.SetRunStatusAsync(runId, status, reason, cancellationToken);
-        if (status != RunStatus.Completed)
-        {
-            await runs.SkipRemainingShardsAsync(runId, cancellationToken);
-        }
-
+        await runs.EndRunAsync(runId, status, reason, cancellationToken);
         var final = await runs.GetProgressAsync(runId, cancellationToken);
         return new RunOutcome(status, reason, final, elapsed);
     }

@@ -6,7 +6,7 @@ using EfficientNet.Batch.Worker.Models;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
-namespace EfficientNet.Batch.Scheduler.Planning;
+namespace EfficientNet.Batch.Scheduler.Runs;
 
 /// <summary>
 /// Creates runs and cuts their source into shards: keys are streamed from the source, written to the database one

@@ -1,7 +1,8 @@
-using EfficientNet.Batch.Scheduler.Progress;
+using EfficientNet.Batch.Scheduler.Cli;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Runs;
 
-namespace EfficientNet.Batch.Scheduler.Cli;
+namespace EfficientNet.Batch.Scheduler.Progress;
 
 /// <summary>The end-of-run summary: outcome, counts, failures by reason, speed, and where the results are.</summary>
 public sealed class RunSummaryPrinter(CliConsole console)

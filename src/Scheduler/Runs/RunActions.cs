@@ -1,7 +1,6 @@
-using EfficientNet.Batch.Scheduler.Planning;
 using EfficientNet.Batch.Storage.Runs;
 
-namespace EfficientNet.Batch.Scheduler.Dashboard;
+namespace EfficientNet.Batch.Scheduler.Runs;
 
 /// <summary>
 /// Cancel and retry-failed, one set of rules for the dashboard's actions and the <c>cancel</c> and <c>retry-failed</c>
@@ -18,8 +17,7 @@ public sealed class RunActions(IRunStore runs, RunPlanner? planner = null)
             return ActionResult.Conflict($"run {run.Name} has already ended ({run.Status.ToString().ToLowerInvariant()})");
         }
 
-        await runs.SetRunStatusAsync(run.Id, RunStatus.Cancelled, reason, cancellationToken);
-        await runs.SkipRemainingShardsAsync(run.Id, cancellationToken);
+        await runs.EndRunAsync(run.Id, RunStatus.Cancelled, reason, cancellationToken);
         return ActionResult.Done($"run {run.Name} cancelled");
     }
 

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using EfficientNet.Batch.Hosting;
+using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Scheduler.Commands;
 
-namespace EfficientNet.Batch.Scheduler.Cli;
+namespace EfficientNet.Batch.Scheduler;
 
 /// <summary>The command line: parses arguments, runs one command, and maps every expected failure to one line and an exit code.</summary>
 public static class CliApplication

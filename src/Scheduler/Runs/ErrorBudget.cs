@@ -1,4 +1,4 @@
-namespace EfficientNet.Batch.Scheduler.Progress;
+namespace EfficientNet.Batch.Scheduler.Runs;
 
 /// <summary>The fraction of a run's images allowed to fail before the run counts as failed.</summary>
 public static class ErrorBudget
