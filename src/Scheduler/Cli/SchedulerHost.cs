@@ -2,7 +2,7 @@ using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Messaging;
 using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Images;
-using EfficientNet.Batch.Worker.Models;
+using EfficientNet.Batch.Storage.Models;
 using EfficientNet.Batch.Worker.Pipeline;
 using MassTransit;
 using Microsoft.Extensions.Configuration;

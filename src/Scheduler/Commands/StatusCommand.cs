@@ -1,6 +1,5 @@
 using System.CommandLine;
 using EfficientNet.Batch.Scheduler.Cli;
-using EfficientNet.Batch.Scheduler.Embedded;
 using EfficientNet.Batch.Scheduler.Progress;
 using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Runs;

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Scheduler.Runs;
+using EfficientNet.Batch.Storage.Models;
 using EfficientNet.Batch.Storage.Runs;
 using EfficientNet.Batch.Storage.Sources;
-using EfficientNet.Batch.Worker.Models;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EfficientNet.Batch.Scheduler.Commands;

@@ -8,7 +8,7 @@ namespace EfficientNet.Batch.Scheduler.Runs;
 /// Retry needs the bus (distributed mode, which registers the <see cref="RunPlanner"/>); over an embedded database
 /// the service has none and says so.
 /// </summary>
-public sealed class RunActions(IRunStore runs, RunPlanner? planner = null)
+public sealed class RunActions(IRunPlanStore runs, RunPlanner? planner = null)
 {
     public async Task<ActionResult> CancelAsync(RunInfo run, string reason, CancellationToken cancellationToken)
     {

@@ -8,7 +8,7 @@ namespace EfficientNet.Batch.Scheduler.Runs;
 /// <c>pseudo-label teach</c>. When this process owns the run (embedded mode: no one else will work on it), a planning
 /// failure fails the run and a cancellation cancels it; a distributed run goes on without the process that follows it.
 /// </summary>
-public sealed class RunFollower(RunPlanner planner, RunMonitor monitor, IRunStore runs)
+public sealed class RunFollower(RunPlanner planner, RunMonitor monitor, IRunPlanStore runs)
 {
     public async Task<RunOutcome> PlanAndFollowAsync(
         PlannedRun planned, IImageSource source, bool onlyNew, bool ownsRun, IProgress<RunProgress>? progress, CancellationToken cancellationToken)

@@ -9,7 +9,7 @@ namespace EfficientNet.Batch.Scheduler.Runs;
 /// Used by <c>label</c> and <c>submit --wait</c> while they follow a run, and by the scheduler service for every run.
 /// Finishing twice is harmless: both writers set the same outcome.
 /// </summary>
-public sealed class RunMonitor(IRunStore runs)
+public sealed class RunMonitor(IRunPlanStore runs)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 

@@ -1,8 +1,8 @@
 using EfficientNet.Batch.Contracts;
 using EfficientNet.Batch.Models;
+using EfficientNet.Batch.Storage.Models;
 using EfficientNet.Batch.Storage.Runs;
 using EfficientNet.Batch.Storage.Sources;
-using EfficientNet.Batch.Worker.Models;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +13,7 @@ namespace EfficientNet.Batch.Scheduler.Runs;
 /// shard at a time, and each shard is published as soon as it is committed, so workers start while planning goes on
 /// and memory does not grow with the corpus.
 /// </summary>
-public sealed class RunPlanner(IRunStore runs, IPublishEndpoint publisher, ILogger<RunPlanner> logger)
+public sealed class RunPlanner(IRunPlanStore runs, IPublishEndpoint publisher, ILogger<RunPlanner> logger)
 {
     /// <summary>
     /// Registers the model and creates the run. <paramref name="localModelPath"/> is a readable copy of the model
@@ -83,9 +83,7 @@ public sealed class RunPlanner(IRunStore runs, IPublishEndpoint publisher, ILogg
         await FlushCandidatesAsync();
         await PublishPendingAsync(1);
         await runs.CompletePlanningAsync(runId, cancellationToken);
-        logger.LogInformation(
-            "Run {RunId} planned: {Images} images in {Shards} shards ({Skipped} already labeled by this model, left out)",
-            runId, images, shards, skipped);
+        SchedulerLog.RunPlanned(logger, runId, images, shards, skipped);
         return new PlanSummary(images, shards, skipped);
     }
 

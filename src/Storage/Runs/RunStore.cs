@@ -1,4 +1,5 @@
 using EfficientNet.Batch.Contracts;
+using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Storage.Database;
 using EfficientNet.Batch.Storage.Database.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -11,7 +12,7 @@ namespace EfficientNet.Batch.Storage.Runs;
 /// Transactions here are BEGIN IMMEDIATE on SQLite (one writer at a time) and READ COMMITTED on PostgreSQL, so every
 /// read-then-write below either holds the write lock (SQLite) or re-checks its condition in the UPDATE itself.
 /// </summary>
-public abstract class RunStore<TContext> : IRunStore
+public abstract class RunStore<TContext> : IRunStore, IDatabaseProbe
     where TContext : BatchDbContext
 {
     private const int FailureGroupsShown = 20;
@@ -29,6 +30,9 @@ public abstract class RunStore<TContext> : IRunStore
     protected DateTime UtcNow => Time.GetUtcNow().UtcDateTime;
 
     public abstract Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>Readiness: a cheap indexed query (runs by status).</summary>
+    public Task ProbeAsync(CancellationToken cancellationToken) => ListActiveRunsAsync(cancellationToken);
 
     public abstract Task<PlannedShard> AddShardAsync(
         Guid runId, string source, IReadOnlyList<string> keys, CancellationToken cancellationToken);
@@ -282,7 +286,10 @@ public abstract class RunStore<TContext> : IRunStore
         }
     }
 
-    public async Task<bool> RenewLeaseAsync(Guid runId, long shardId, string workerId, CancellationToken cancellationToken)
+    public async Task<bool> RenewLeaseAsync(Guid runId, long shardId, string workerId, CancellationToken cancellationToken) =>
+        await RenewShardLeaseAsync(runId, shardId, workerId, cancellationToken) == LeaseRenewal.Renewed;
+
+    public async Task<LeaseRenewal> RenewShardLeaseAsync(Guid runId, long shardId, string workerId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
         var now = UtcNow;
@@ -290,7 +297,14 @@ public abstract class RunStore<TContext> : IRunStore
         var renewed = await db.Shards
             .Where(s => s.RunId == runId && s.ShardId == shardId && s.Status == ShardStatus.Running && s.WorkerId == workerId)
             .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeasedAt, now), cancellationToken);
-        return renewed == 1;
+        if (renewed == 1)
+        {
+            return LeaseRenewal.Renewed;
+        }
+
+        // Only a lost lease pays for the second statement, on the same connection.
+        var running = await db.Runs.AnyAsync(r => r.Id == runId && r.Status == RunStatus.Running, cancellationToken);
+        return running ? LeaseRenewal.Reassigned : LeaseRenewal.RunEnded;
     }
 
     public async Task<IReadOnlyList<ExpiredShard>> ClaimExpiredShardsAsync(TimeSpan lease, int limit, CancellationToken cancellationToken)

@@ -1,12 +1,11 @@
 using EfficientNet.Batch.Hosting;
-using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.PseudoLabels;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EfficientNet.Batch.Scheduler.Embedded;
+namespace EfficientNet.Batch.Scheduler.Cli;
 
 /// <summary>The database alone, for commands that read results and run no pipeline (runs, export).</summary>
 public sealed class StorageScope : IAsyncDisposable

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Prometheus;
 
-namespace EfficientNet.Batch.Worker.Hosting;
+namespace EfficientNet.Batch.Hosting;
 
 /// <summary>
 /// Kubernetes probes: /health/live (the process answers) and /health/ready (checks tagged "ready": broker, database);

@@ -1,4 +1,4 @@
-namespace EfficientNet.Batch.Storage.Sources;
+namespace EfficientNet.Batch.Storage.Locations;
 
 /// <summary>A folder on this machine (absolute); keys are '/'-separated paths relative to it.</summary>
 public sealed record LocalFolderLocation(string Folder) : ImageLocation

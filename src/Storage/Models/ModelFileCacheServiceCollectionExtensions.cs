@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace EfficientNet.Batch.Worker.Models;
+namespace EfficientNet.Batch.Storage.Models;
 
 public static class ModelFileCacheServiceCollectionExtensions
 {

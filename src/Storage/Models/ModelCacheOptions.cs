@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace EfficientNet.Batch.Worker.Models;
+namespace EfficientNet.Batch.Storage.Models;
 
 /// <summary>Where a worker keeps the models it downloads (az:// model URIs). Section "Worker".</summary>
 public sealed class ModelCacheOptions

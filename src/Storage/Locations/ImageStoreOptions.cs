@@ -1,10 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace EfficientNet.Batch.Storage.Images;
+namespace EfficientNet.Batch.Storage.Locations;
 
 /// <summary>
 /// Limits and tuning of image sources and stores, whatever their kind. Section "ImageStores". The blob account
-/// itself is <c>ConnectionStrings:Blob</c> (see <see cref="Blobs.BlobAccount"/>).
+/// itself is <c>ConnectionStrings:Blob</c> (see BlobAccount).
 /// </summary>
 public sealed class ImageStoreOptions
 {

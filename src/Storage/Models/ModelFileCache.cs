@@ -3,11 +3,12 @@ using Azure;
 using Azure.Storage.Blobs;
 using EfficientNet.Batch.Models;
 using EfficientNet.Batch.Storage.Blobs;
+using EfficientNet.Batch.Storage.Locations;
 using EfficientNet.Batch.Storage.Sources;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace EfficientNet.Batch.Worker.Models;
+namespace EfficientNet.Batch.Storage.Models;
 
 /// <summary>
 /// Turns a model URI into a verified file on this machine. Local paths and file:// URIs are used in place.

@@ -1,4 +1,4 @@
-namespace EfficientNet.Batch.Storage.Sources;
+namespace EfficientNet.Batch.Storage.Locations;
 
 /// <summary>How a manifest is read, from its extension.</summary>
 public enum ManifestFormat

@@ -2,9 +2,10 @@ using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using EfficientNet.Batch.Storage.Sources;
+using EfficientNet.Batch.Storage.Blobs;
+using EfficientNet.Batch.Storage.Locations;
 
-namespace EfficientNet.Batch.Storage.Blobs;
+namespace EfficientNet.Batch.Storage.Sources;
 
 /// <summary>
 /// Lists the images under an az:// location one page at a time (at most <c>pageSize</c> names in memory), in the

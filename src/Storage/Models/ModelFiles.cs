@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using EfficientNet.Batch.Models;
+using EfficientNet.Batch.Storage.Locations;
 using EfficientNet.Batch.Storage.Sources;
 
-namespace EfficientNet.Batch.Worker.Models;
+namespace EfficientNet.Batch.Storage.Models;
 
 /// <summary>Model URIs and SHA-256 checks of model files.</summary>
 public static class ModelFiles

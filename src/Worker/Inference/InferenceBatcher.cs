@@ -1,16 +1,15 @@
 using System.Threading.Channels;
 using EfficientNet.Batch.Worker.Hosting;
-using EfficientNet.Batch.Worker.Inference;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 
-namespace EfficientNet.Batch.Worker.Pipeline;
+namespace EfficientNet.Batch.Worker.Inference;
 
 /// <summary>
 /// The node-wide batcher of one model session: images from every in-flight shard enter one bounded channel; a single
 /// inference loop takes up to the maximum batch or waits at most the configured delay, pads the batch to its bucket,
 /// runs it, and routes each output back to the image that asked. Per-node batching in-process, not MassTransit
-/// Batch&lt;T&gt;, because one shard message carries hundreds of images and GPU batches mix shards (ARCHITECTURE.md).
+/// Batch&lt;T&gt;, because one shard message carries hundreds of images and GPU batches mix shards (docs/architecture.md, Decisions).
 /// On a multi-GPU node there is one session and one loop per device, all taking batches from the same channel, so a
 /// faster or less busy device simply takes more batches.
 /// </summary>
@@ -70,7 +69,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
             }
             catch (Exception e)
             {
-                _logger.LogError(e, "Inference failed for a batch of {Count} images", batch.Count);
+                WorkerLog.BatchFailed(_logger, e, batch.Count);
                 foreach (var request in batch)
                 {
                     request.Completion.TrySetException(e);

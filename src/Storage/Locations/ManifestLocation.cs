@@ -1,4 +1,4 @@
-namespace EfficientNet.Batch.Storage.Sources;
+namespace EfficientNet.Batch.Storage.Locations;
 
 /// <summary>
 /// A manifest file (absolute path) listing one image reference per line; each reference is also the image's key.

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace EfficientNet.Batch.Storage.Sources;
+namespace EfficientNet.Batch.Storage.Locations;
 
 /// <summary>
 /// <c>az://&lt;container&gt;[/&lt;prefix&gt;]</c>: the blobs of a container in the account of ConnectionStrings:Blob

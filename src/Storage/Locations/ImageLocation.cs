@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using EfficientNet.Batch.Hosting;
 
-namespace EfficientNet.Batch.Storage.Sources;
+namespace EfficientNet.Batch.Storage.Locations;
 
 /// <summary>
 /// Where a run's images are, parsed from the location a user gives (and every shard carries as

@@ -1,10 +1,11 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using EfficientNet.Batch.Storage.Images;
+using EfficientNet.Batch.Storage.Blobs;
+using EfficientNet.Batch.Storage.Locations;
 using EfficientNet.Batch.Storage.Sources;
 
-namespace EfficientNet.Batch.Storage.Blobs;
+namespace EfficientNet.Batch.Storage.Images;
 
 /// <summary>
 /// Reads images from a container, a key being a blob name relative to the prefix (as <see cref="BlobImageSource"/>

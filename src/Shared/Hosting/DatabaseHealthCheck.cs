@@ -1,17 +1,15 @@
-using EfficientNet.Batch.Hosting;
-using EfficientNet.Batch.Storage.Runs;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace EfficientNet.Batch.Worker.Hosting;
+namespace EfficientNet.Batch.Hosting;
 
-/// <summary>Readiness: the job database answers a cheap indexed query.</summary>
-public sealed class DatabaseHealthCheck(IRunStore runs) : IHealthCheck
+/// <summary>Readiness of the worker and the scheduler service: the job database answers <see cref="IDatabaseProbe"/>.</summary>
+public sealed class DatabaseHealthCheck(IDatabaseProbe database) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            await runs.ListActiveRunsAsync(cancellationToken);
+            await database.ProbeAsync(cancellationToken);
             return HealthCheckResult.Healthy();
         }
         catch (Exception e)
