@@ -1,3 +1,4 @@
+using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Storage.Database.Postgres;
 using EfficientNet.Batch.Storage.Database.Sqlite;
 using EfficientNet.Batch.Storage.Insights;
@@ -41,7 +42,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(database);
         services.TryAddSingleton(TimeProvider.System);
         services.AddPooledDbContextFactory<SqliteBatchDbContext>(database.Configure);
-        services.AddSingleton<IRunStore, SqliteRunStore>();
+        services.AddRunStore<SqliteRunStore>();
         services.AddSingleton<IShardResultWriter, SqliteShardResultWriter>();
         services.AddSingleton<IResultReader, SqliteResultReader>();
         services.AddSingleton<IRunInsightsReader, SqliteRunInsightsReader>();
@@ -72,12 +73,24 @@ public static class StorageServiceCollectionExtensions
         // No EnableRetryOnFailure: callers retry whole operations (see PostgresShardResultWriter).
         services.AddPooledDbContextFactory<PostgresBatchDbContext>(
             (provider, options) => options.UseNpgsql(provider.GetRequiredService<NpgsqlDataSource>()));
-        services.AddSingleton<IRunStore, PostgresRunStore>();
+        services.AddRunStore<PostgresRunStore>();
         services.AddSingleton<IShardResultWriter, PostgresShardResultWriter>();
         services.AddSingleton<IResultReader, PostgresResultReader>();
         services.AddSingleton<IRunInsightsReader, PostgresRunInsightsReader>();
         services.AddSingleton<IPseudoLabelStore>(provider => new PseudoLabelStore(
             new PostgresPseudoLabelDialect(provider.GetRequiredService<NpgsqlDataSource>()), provider.GetRequiredService<TimeProvider>()));
         return services;
+    }
+
+    /// <summary>One run store, registered as itself and as each of its audiences' views.</summary>
+    private static void AddRunStore<TStore>(this IServiceCollection services)
+        where TStore : class, IRunStore
+    {
+        services.AddSingleton<IRunStore, TStore>();
+        services.AddSingleton<IRunPlanStore>(provider => provider.GetRequiredService<IRunStore>());
+        services.AddSingleton<IShardLeaseStore>(provider => provider.GetRequiredService<IRunStore>());
+        services.AddSingleton<IShardSweepStore>(provider => provider.GetRequiredService<IRunStore>());
+        services.AddSingleton<IRunQueries>(provider => provider.GetRequiredService<IRunStore>());
+        services.AddSingleton<IDatabaseProbe>(provider => (IDatabaseProbe)provider.GetRequiredService<IRunStore>());
     }
 }

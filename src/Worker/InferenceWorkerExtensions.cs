@@ -1,5 +1,6 @@
 using EfficientNet.Batch.Messaging;
 using EfficientNet.Batch.Storage.Images;
+using EfficientNet.Batch.Storage.Models;
 using EfficientNet.Batch.Worker.Consumers;
 using EfficientNet.Batch.Worker.Inference;
 using EfficientNet.Batch.Worker.Models;

@@ -1,3 +1,4 @@
+using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Worker.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

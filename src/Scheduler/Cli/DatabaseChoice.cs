@@ -7,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EfficientNet.Batch.Scheduler.Cli;
 
 /// <summary>
-/// Where a command keeps job state. Explicit flags win over the environment: --postgres, then --db, then the
-/// ConnectionStrings__Postgres environment variable, then the default SQLite file.
+/// Where a command keeps job state. Explicit flags win over the configuration: --postgres, then --db, then
+/// ConnectionStrings:Postgres (ConnectionStrings__Postgres, or the ENB_CONFIG_FILE file), then the default SQLite file.
 /// </summary>
 public sealed record DatabaseChoice(string? PostgresConnectionString, string SqlitePath)
 {
@@ -24,7 +24,7 @@ public sealed record DatabaseChoice(string? PostgresConnectionString, string Sql
 
         var sqliteGiven = parse.GetResult(sqlite) is { Implicit: false };
         return new DatabaseChoice(
-            sqliteGiven ? null : Environment.GetEnvironmentVariable($"ConnectionStrings__{ConnectionNames.Postgres}"),
+            sqliteGiven ? null : CliConfiguration.ConnectionString(ConnectionNames.Postgres),
             sqlitePath);
     }
 

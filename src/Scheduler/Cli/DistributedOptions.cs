@@ -7,10 +7,10 @@ public static class DistributedOptions
 {
     public static string RequireRabbitMq()
     {
-        var value = Environment.GetEnvironmentVariable($"ConnectionStrings__{ConnectionNames.RabbitMq}");
+        var value = CliConfiguration.ConnectionString(ConnectionNames.RabbitMq);
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw new CliException($"this command needs RabbitMQ: set ConnectionStrings__{ConnectionNames.RabbitMq} (amqp://user:password@host:5672/); scripts/services.sh env prints it for local services");
+            throw new CliException($"this command needs RabbitMQ: set ConnectionStrings__{ConnectionNames.RabbitMq} (amqp://user:password@host:5672/), or ConnectionStrings:RabbitMq in the ENB_CONFIG_FILE file; scripts/services.sh env prints it for local services");
         }
 
         try

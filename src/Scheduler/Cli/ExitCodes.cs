@@ -1,3 +1,5 @@
+using EfficientNet.Batch.Scheduler.Runs;
+
 namespace EfficientNet.Batch.Scheduler.Cli;
 
 /// <summary>Process exit codes of the CLI, in one place.</summary>
@@ -18,7 +20,7 @@ public static class ExitCodes
     public const int Cancelled = 130;
 
     /// <summary>How a followed run ended, as an exit code.</summary>
-    public static int For(Progress.RunOutcome outcome) => outcome.Status switch
+    public static int For(RunOutcome outcome) => outcome.Status switch
     {
         Storage.Runs.RunStatus.Completed => Success,
         Storage.Runs.RunStatus.Failed when outcome.ErrorBudgetExceeded => ErrorBudgetExceeded,

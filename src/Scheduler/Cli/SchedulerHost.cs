@@ -1,9 +1,8 @@
 using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Messaging;
-using EfficientNet.Batch.Scheduler.Planning;
-using EfficientNet.Batch.Scheduler.Progress;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Images;
-using EfficientNet.Batch.Worker.Models;
+using EfficientNet.Batch.Storage.Models;
 using EfficientNet.Batch.Worker.Pipeline;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -48,6 +47,7 @@ public static class SchedulerHost
         builder.Services.AddModelFileCache();
         builder.Services.AddSingleton<RunPlanner>();
         builder.Services.AddSingleton<RunMonitor>();
+        builder.Services.AddSingleton<RunFollower>();
         builder.AddShardBus(bus => consumers?.Invoke(bus));
     }
 }

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using EfficientNet.Batch.Scheduler.Cli;
-using EfficientNet.Batch.Scheduler.Dashboard;
-using EfficientNet.Batch.Scheduler.Embedded;
-using EfficientNet.Batch.Storage.Runs;
+using EfficientNet.Batch.Scheduler.Runs;
 
 namespace EfficientNet.Batch.Scheduler.Commands;
 

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using EfficientNet.Batch.Models;
 using EfficientNet.Batch.Scheduler.Cli;
-using EfficientNet.Batch.Scheduler.Embedded;
 using EfficientNet.Batch.Scheduler.Export;
 
 namespace EfficientNet.Batch.Scheduler.Commands;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EfficientNet.Batch.Scheduler.Cli;
-using EfficientNet.Batch.Scheduler.Embedded;
-using EfficientNet.Batch.Scheduler.Planning;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Runs;
 using EfficientNet.Batch.Storage.Sources;
 using Microsoft.Extensions.DependencyInjection;
@@ -66,11 +65,11 @@ public sealed class LabelCommand
             !parse.GetValue(_noEmbeddings),
             errorBudget,
             shardSize);
-        return await new EmbeddedRunner(_console).RunAsync(
+        return await new RunLauncher(_console).RunHereAsync(
             DatabaseChoice.From(parse, _postgres, _database),
             batchSize,
             parse.GetValue(_verbose),
-            (services, _) => Task.FromResult((request, services.GetRequiredService<IImageSourceFactory>().Create(request.SourceLocation))),
+            (services, _) => Task.FromResult(new RunLaunch(request, services.GetRequiredService<IImageSourceFactory>().Create(request.SourceLocation), request.ModelPath)),
             cancellationToken);
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Scheduler.Cli;
-using EfficientNet.Batch.Scheduler.Embedded;
 using EfficientNet.Batch.Storage.Database.Postgres;
 
 namespace EfficientNet.Batch.Scheduler.Commands;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using EfficientNet.Batch.Scheduler.Cli;
-using EfficientNet.Batch.Scheduler.Embedded;
 using EfficientNet.Batch.Scheduler.Export;
 using EfficientNet.Batch.Storage.PseudoLabels;
 

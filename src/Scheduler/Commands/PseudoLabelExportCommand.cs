@@ -1,6 +1,5 @@
 using System.CommandLine;
 using EfficientNet.Batch.Scheduler.Cli;
-using EfficientNet.Batch.Scheduler.Embedded;
 using EfficientNet.Batch.Scheduler.PseudoLabels;
 using EfficientNet.Batch.Storage.PseudoLabels;
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using EfficientNet.Batch.Scheduler.Cli;
-using EfficientNet.Batch.Scheduler.Embedded;
 using EfficientNet.Batch.Scheduler.PseudoLabels;
 using EfficientNet.Batch.Storage.PseudoLabels;
 

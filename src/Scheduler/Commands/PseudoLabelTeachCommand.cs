@@ -1,12 +1,9 @@
 using System.CommandLine;
-using EfficientNet.Batch.Models;
 using EfficientNet.Batch.Scheduler.Cli;
-using EfficientNet.Batch.Scheduler.Embedded;
-using EfficientNet.Batch.Scheduler.Planning;
-using EfficientNet.Batch.Scheduler.Progress;
 using EfficientNet.Batch.Scheduler.PseudoLabels;
+using EfficientNet.Batch.Scheduler.Runs;
+using EfficientNet.Batch.Storage.Models;
 using EfficientNet.Batch.Storage.Runs;
-using EfficientNet.Batch.Worker.Models;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EfficientNet.Batch.Scheduler.Commands;
@@ -62,56 +59,33 @@ public sealed class PseudoLabelTeachCommand
         var modelPath = Path.GetFullPath(parse.GetValue(_model) ?? Path.Combine(AppContext.BaseDirectory, LabelCommand.DefaultModelRelativePath));
         CliChecks.Require(File.Exists(modelPath), $"model file not found: {modelPath}");
         var source = LocalSource(parse.GetValue(_source)!);
-        return new EmbeddedRunner(_console).RunAsync(
+        return new RunLauncher(_console).RunHereAsync(
             database,
             CliChecks.BatchSize(parse.GetValue(_batchSize)!),
             parse.GetValue(_verbose),
             async (services, ct) =>
             {
                 var (imageSource, setId) = await TeacherSource.ResolveAsync(services, source, ct);
-                return (Request(parse, modelPath, source, imageSource.Location, setId), imageSource);
+                return new RunLaunch(Request(parse, modelPath, source, imageSource.Location, setId), imageSource, modelPath);
             },
             cancellationToken);
     }
 
-    private async Task<int> SubmitAsync(ParseResult parse, DatabaseChoice database, CancellationToken cancellationToken)
+    private Task<int> SubmitAsync(ParseResult parse, DatabaseChoice database, CancellationToken cancellationToken)
     {
         var modelUri = parse.GetValue(_model) ?? throw new CliException("--model is required with --distributed: a path or az:// URI every worker can read");
         var source = parse.GetValue(_source)!;
-        using var host = await SchedulerHost.StartAsync(database, parse.GetValue(_verbose), cancellationToken);
-        try
-        {
-            var services = host.Services;
-            await StorageScope.MigrateAsync(services.GetRequiredService<IRunStore>(), database, cancellationToken);
-            var planner = services.GetRequiredService<RunPlanner>();
-            var localModel = await services.GetRequiredService<ModelFileCache>().GetAsync(modelUri, parse.GetValue(_sha256), cancellationToken);
-            var (imageSource, setId) = await TeacherSource.ResolveAsync(services, source, cancellationToken);
-            var request = Request(parse, modelUri, source, imageSource.Location, setId);
-            var planned = await planner.CreateAsync(request, localModel, cancellationToken);
-            _console.WriteLine(planned.Run.Id.ToString());
-            _console.Error.WriteLine($"teacher run {planned.Run.Name} ({planned.Run.Id}): planning {source}");
-            var planning = planner.PlanAsync(planned, imageSource, onlyNew: false, cancellationToken);
-            if (!parse.GetValue(_wait))
+        return new RunLauncher(_console).SubmitAsync(
+            database,
+            parse.GetValue(_verbose),
+            async (services, ct) =>
             {
-                var plan = await planning;
-                _console.Error.WriteLine($"teacher run {planned.Run.Name}: {plan.Images} images in {plan.Shards} shards published; follow it with: enb status {planned.Run.Id} --watch");
-                return ExitCodes.Success;
-            }
-
-            var progress = new ProgressPrinter(_console);
-            var outcome = await services.GetRequiredService<RunMonitor>().WaitAsync(planned.Run.Id, request.ErrorBudget, planning, progress, cancellationToken);
-            progress.Complete();
-            new RunSummaryPrinter(_console).Print(planned.Run, outcome, database);
-            return ExitCodes.For(outcome);
-        }
-        catch (ModelSpecException e)
-        {
-            throw new CliException(e.Message);
-        }
-        finally
-        {
-            await host.StopAsync(CancellationToken.None);
-        }
+                var localModel = await services.GetRequiredService<ModelFileCache>().GetAsync(modelUri, parse.GetValue(_sha256), ct);
+                var (imageSource, setId) = await TeacherSource.ResolveAsync(services, source, ct);
+                var request = Request(parse, modelUri, source, imageSource.Location, setId);
+                return new RunLaunch(request, imageSource, localModel, Wait: parse.GetValue(_wait), Noun: "teacher run", ShownSourceText: source);
+            },
+            cancellationToken);
     }
 
     private RunRequest Request(ParseResult parse, string modelPath, string source, string location, long? setId) => new(

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Scheduler.Dashboard;
-using EfficientNet.Batch.Scheduler.Planning;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.Extensions.DependencyInjection;
 

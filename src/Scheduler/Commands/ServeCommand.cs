@@ -4,11 +4,9 @@ using System.Text.Json.Serialization;
 using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Scheduler.Dashboard;
-using EfficientNet.Batch.Scheduler.Embedded;
-using EfficientNet.Batch.Scheduler.Faults;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Scheduler.Service;
 using EfficientNet.Batch.Storage.Runs;
-using EfficientNet.Batch.Worker.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -99,7 +97,7 @@ public sealed class ServeCommand
         }
 
         builder.Services.AddSingleton(access);
-        builder.Services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.SectionName);
+        builder.Services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<RunActions>();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
     }

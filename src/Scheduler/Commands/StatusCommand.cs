@@ -1,7 +1,7 @@
 using System.CommandLine;
 using EfficientNet.Batch.Scheduler.Cli;
-using EfficientNet.Batch.Scheduler.Embedded;
 using EfficientNet.Batch.Scheduler.Progress;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Runs;
 
 namespace EfficientNet.Batch.Scheduler.Commands;

@@ -1,13 +1,9 @@
 using System.CommandLine;
-using EfficientNet.Batch.Models;
 using EfficientNet.Batch.Scheduler.Cli;
-using EfficientNet.Batch.Scheduler.Embedded;
-using EfficientNet.Batch.Scheduler.Planning;
-using EfficientNet.Batch.Scheduler.Progress;
-using EfficientNet.Batch.Storage.Insights;
+using EfficientNet.Batch.Scheduler.Runs;
+using EfficientNet.Batch.Storage.Models;
 using EfficientNet.Batch.Storage.Runs;
 using EfficientNet.Batch.Storage.Sources;
-using EfficientNet.Batch.Worker.Models;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EfficientNet.Batch.Scheduler.Commands;
@@ -53,45 +49,18 @@ public sealed class SubmitCommand
         CliChecks.RunOptions(topK, shardSize, errorBudget);
         var database = DatabaseChoice.From(parse, _postgres, _database);
 
-        using var host = await SchedulerHost.StartAsync(database, parse.GetValue(_verbose), cancellationToken);
-        try
-        {
-            var services = host.Services;
-            var runs = services.GetRequiredService<IRunStore>();
-            await StorageScope.MigrateAsync(runs, database, cancellationToken);
-            var planner = services.GetRequiredService<RunPlanner>();
-            var localModel = await services.GetRequiredService<ModelFileCache>().GetAsync(modelUri, parse.GetValue(_sha256), cancellationToken);
-            var imageSource = services.GetRequiredService<IImageSourceFactory>().Create(source);
-            var request = new RunRequest(
-                parse.GetValue(_runName) ?? $"{RunNames.FromSource(source)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}",
-                RunKind.Label, modelUri, imageSource.Location, topK, !parse.GetValue(_noEmbeddings), errorBudget, shardSize);
-            var planned = await planner.CreateAsync(request, localModel, cancellationToken);
-            _console.WriteLine(planned.Run.Id.ToString());
-            _console.Error.WriteLine($"run {planned.Run.Name} ({planned.Run.Id}): planning {imageSource.Location}");
-            var planning = planner.PlanAsync(planned, imageSource, parse.GetValue(_onlyNew), cancellationToken);
-            if (!parse.GetValue(_wait))
+        return await new RunLauncher(_console).SubmitAsync(
+            database,
+            parse.GetValue(_verbose),
+            async (services, ct) =>
             {
-                var plan = await planning;
-                _console.Error.WriteLine($"run {planned.Run.Name}: {plan.Images} images in {plan.Shards} shards published{Skipped(plan)}; follow it with: enb status {planned.Run.Id} --watch");
-                return ExitCodes.Success;
-            }
-
-            var monitor = services.GetRequiredService<RunMonitor>();
-            var outcome = await new LiveProgress(_console, services.GetRequiredService<IRunInsightsReader>()).FollowAsync(
-                planned.Run.Id, progress => monitor.WaitAsync(planned.Run.Id, errorBudget, planning, progress, cancellationToken), cancellationToken);
-            new RunSummaryPrinter(_console).Print(planned.Run, outcome, database);
-            return ExitCodes.For(outcome);
-        }
-        catch (ModelSpecException e)
-        {
-            throw new CliException(e.Message);
-        }
-        finally
-        {
-            await host.StopAsync(CancellationToken.None);
-        }
+                var localModel = await services.GetRequiredService<ModelFileCache>().GetAsync(modelUri, parse.GetValue(_sha256), ct);
+                var imageSource = services.GetRequiredService<IImageSourceFactory>().Create(source);
+                var request = new RunRequest(
+                    parse.GetValue(_runName) ?? $"{RunNames.FromSource(source)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}",
+                    RunKind.Label, modelUri, imageSource.Location, topK, !parse.GetValue(_noEmbeddings), errorBudget, shardSize);
+                return new RunLaunch(request, imageSource, localModel, parse.GetValue(_onlyNew), parse.GetValue(_wait));
+            },
+            cancellationToken);
     }
-
-    private static string Skipped(PlanSummary plan) =>
-        plan.SkippedAlreadyLabeled > 0 ? $" ({plan.SkippedAlreadyLabeled} already labeled by this model, left out)" : "";
 }

@@ -1,9 +1,7 @@
 using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Messaging;
 using EfficientNet.Batch.Scheduler.Cli;
-using EfficientNet.Batch.Scheduler.Faults;
-using EfficientNet.Batch.Scheduler.Planning;
-using EfficientNet.Batch.Scheduler.Progress;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,6 +22,7 @@ public static class EmbeddedModeExtensions
         builder.AddInferenceWorker();
         builder.Services.AddSingleton<RunPlanner>();
         builder.Services.AddSingleton<RunMonitor>();
+        builder.Services.AddSingleton<RunFollower>();
         builder.AddShardBus(bus =>
         {
             bus.AddInferenceConsumers();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EfficientNet.Batch.Scheduler.Cli;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.Runs;
 using Spectre.Console;

@@ -22,7 +22,7 @@ public static class TeacherSource
         var store = services.GetRequiredService<IPseudoLabelStore>();
         var set = await store.FindSetAsync(name, cancellationToken)
             ?? throw new CliException($"no pseudo-label set named '{name}' (see 'pseudo-label sets')");
-        var teacher = await services.GetRequiredService<IRunStore>().FindRunAsync(set.TeacherRunId.ToString(), cancellationToken)
+        var teacher = await services.GetRequiredService<IRunQueries>().FindRunAsync(set.TeacherRunId.ToString(), cancellationToken)
             ?? throw new CliException($"set {set.Name} names teacher run {set.TeacherRunId}, which does not exist");
         return (new PseudoLabelSetSource(store, set, teacher.Source), set.Id);
     }

@@ -23,7 +23,7 @@ public static class PseudoLabelSetsApi
         return endpoints;
     }
 
-    private static async Task<IResult> GetSetAsync(string set, IPseudoLabelStore store, IRunStore runs, CancellationToken ct)
+    private static async Task<IResult> GetSetAsync(string set, IPseudoLabelStore store, IRunQueries runs, CancellationToken ct)
     {
         if (await store.FindSetAsync(set, ct) is not { } info)
         {

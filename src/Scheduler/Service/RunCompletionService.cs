@@ -1,4 +1,4 @@
-using EfficientNet.Batch.Scheduler.Progress;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,7 +8,7 @@ namespace EfficientNet.Batch.Scheduler.Service;
 
 /// <summary>Ends running runs: completed when every shard is done, failed once their failures exceed the error budget.</summary>
 public sealed class RunCompletionService(
-    IRunStore runs, RunMonitor monitor, IOptions<SchedulerServiceOptions> options, ILogger<RunCompletionService> logger) : BackgroundService
+    IRunQueries runs, RunMonitor monitor, IOptions<SchedulerServiceOptions> options, ILogger<RunCompletionService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -24,9 +24,8 @@ public sealed class RunCompletionService(
                     var progress = await runs.GetProgressAsync(run.Id, stoppingToken);
                     if (await monitor.EvaluateAsync(progress, run.ErrorBudget, DateTimeOffset.UtcNow - run.CreatedAt, stoppingToken) is { } outcome)
                     {
-                        logger.LogInformation(
-                            "Run {RunName} ({RunId}) {Status}: {Succeeded} ok, {Failed} failed{Reason}",
-                            run.Name, run.Id, outcome.Status, outcome.Progress.Succeeded, outcome.Progress.Failed,
+                        SchedulerLog.RunEnded(
+                            logger, run.Name, run.Id, outcome.Status, outcome.Progress.Succeeded, outcome.Progress.Failed,
                             outcome.Reason is null ? "" : $" ({outcome.Reason})");
                     }
                 }
@@ -34,7 +33,7 @@ public sealed class RunCompletionService(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // The database may be restarting: keep going, the next tick tries again.
-                logger.LogWarning("Run completion check failed: {Reason}", e.GetBaseException().Message);
+                SchedulerLog.CompletionCheckFailed(logger, e.GetBaseException().Message);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -1,4 +1,5 @@
 using EfficientNet.Batch.Scheduler.Dashboard;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.AspNetCore.Builder;
@@ -24,12 +25,12 @@ public static class RunsApi
         api.MapGet("/runs", ListRunsAsync);
         api.MapGet("/runs/{run}", GetRunAsync);
         api.MapGet("/runs/{run}/insights", GetInsightsAsync);
-        api.MapPost("/runs/{run}/cancel", (string run, IRunStore runs, RunActions act, CancellationToken ct) => ActAsync(run, runs, (info, token) => act.CancelAsync(info, "cancelled from the dashboard", token), ct));
-        api.MapPost("/runs/{run}/retry-failed", (string run, IRunStore runs, RunActions act, CancellationToken ct) => ActAsync(run, runs, act.RetryFailedAsync, ct));
+        api.MapPost("/runs/{run}/cancel", (string run, IRunQueries runs, RunActions act, CancellationToken ct) => ActAsync(run, runs, (info, token) => act.CancelAsync(info, "cancelled from the dashboard", token), ct));
+        api.MapPost("/runs/{run}/retry-failed", (string run, IRunQueries runs, RunActions act, CancellationToken ct) => ActAsync(run, runs, act.RetryFailedAsync, ct));
         return endpoints;
     }
 
-    private static async Task<IResult> ListRunsAsync(IRunStore runs, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> ListRunsAsync(IRunQueries runs, TimeProvider time, CancellationToken ct)
     {
         var rows = new List<RunOverview>();
         foreach (var run in (await runs.ListRunsAsync(ct)).Take(RunsListed))
@@ -40,12 +41,12 @@ public static class RunsApi
         return TypedResults.Ok(rows);
     }
 
-    private static async Task<IResult> GetRunAsync(string run, IRunStore runs, TimeProvider time, CancellationToken ct) =>
+    private static async Task<IResult> GetRunAsync(string run, IRunQueries runs, TimeProvider time, CancellationToken ct) =>
         await runs.FindRunAsync(run, ct) is { } info
             ? TypedResults.Ok(RunOverview.From(info, await runs.GetProgressAsync(info.Id, ct), time.GetUtcNow()))
             : NotFound(run);
 
-    private static async Task<IResult> GetInsightsAsync(string run, IRunStore runs, IRunInsightsReader insights, CancellationToken ct)
+    private static async Task<IResult> GetInsightsAsync(string run, IRunQueries runs, IRunInsightsReader insights, CancellationToken ct)
     {
         if (await runs.FindRunAsync(run, ct) is not { } info)
         {
@@ -57,7 +58,7 @@ public static class RunsApi
     }
 
     private static async Task<IResult> ActAsync(
-        string run, IRunStore runs, Func<RunInfo, CancellationToken, Task<ActionResult>> action, CancellationToken ct)
+        string run, IRunQueries runs, Func<RunInfo, CancellationToken, Task<ActionResult>> action, CancellationToken ct)
     {
         if (await runs.FindRunAsync(run, ct) is not { } info)
         {

@@ -1,4 +1,4 @@
-using EfficientNet.Batch.Scheduler.Planning;
+using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,7 +12,7 @@ namespace EfficientNet.Batch.Scheduler.Service;
 /// Duplicates are harmless: results are idempotent and a completed shard is skipped on arrival.
 /// </summary>
 public sealed class ShardSweeper(
-    IRunStore runs, RunPlanner planner, IOptions<SchedulerServiceOptions> options, ILogger<ShardSweeper> logger) : BackgroundService
+    IShardSweepStore sweep, IRunQueries runs, RunPlanner planner, IOptions<SchedulerServiceOptions> options, ILogger<ShardSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -26,14 +26,14 @@ public sealed class ShardSweeper(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning("Shard sweep failed: {Reason}", e.GetBaseException().Message);
+                SchedulerLog.SweepFailed(logger, e.GetBaseException().Message);
             }
         }
     }
 
     public async Task<int> SweepAsync(TimeSpan lease, int limit, CancellationToken cancellationToken)
     {
-        var expired = await runs.ClaimExpiredShardsAsync(lease, limit, cancellationToken);
+        var expired = await sweep.ClaimExpiredShardsAsync(lease, limit, cancellationToken);
         foreach (var group in expired.GroupBy(s => s.RunId))
         {
             var run = await runs.FindRunAsync(group.Key.ToString(), cancellationToken);
@@ -47,9 +47,7 @@ public sealed class ShardSweeper(
             {
                 await planner.PublishAsync(run.Id, new PlannedShard(shard.ShardId, shard.Items), model, shardOptions, cancellationToken);
                 SchedulerMetrics.ShardsRepublished.Inc();
-                logger.LogWarning(
-                    "Re-published shard {ShardId} of run {RunName}: its lease expired while {Status} (attempt {Attempts})",
-                    shard.ShardId, run.Name, shard.Status, shard.Attempts);
+                SchedulerLog.ShardRepublished(logger, shard.ShardId, run.Name, shard.Status, shard.Attempts);
             }
         }
 

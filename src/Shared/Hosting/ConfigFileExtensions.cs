@@ -5,13 +5,16 @@ namespace EfficientNet.Batch.Hosting;
 
 public static class ConfigFileExtensions
 {
+    /// <summary>The environment variable that names the JSON settings file.</summary>
+    public const string ConfigFileVariable = "ENB_CONFIG_FILE";
+
     /// <summary>
     /// Adds the JSON settings file named by ENB_CONFIG_FILE (the chart mounts its ConfigMap there); a named file that
     /// is missing stops the start.
     /// </summary>
     public static IHostApplicationBuilder AddConfigFile(this IHostApplicationBuilder builder)
     {
-        if (builder.Configuration["ENB_CONFIG_FILE"] is { Length: > 0 } configFile)
+        if (builder.Configuration[ConfigFileVariable] is { Length: > 0 } configFile)
         {
             builder.Configuration.AddJsonFile(configFile, optional: false, reloadOnChange: false);
 

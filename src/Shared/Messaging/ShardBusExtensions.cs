@@ -31,7 +31,7 @@ public static class ShardBusExtensions
             tls.Validate(address);
             bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
             {
-                // Quorum queues: replicated, and messages survive a broker crash (kill -9 tested in ENVIRONMENT.md).
+                // Quorum queues: replicated, and messages survive a broker crash (kill -9 of the broker; docs/reliability.md).
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbitEndpoint)
                 {
                     rabbitEndpoint.SetQuorumQueue();

@@ -2,7 +2,7 @@ using Azure.Core;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using EfficientNet.Batch.Hosting;
-using EfficientNet.Batch.Storage.Images;
+using EfficientNet.Batch.Storage.Locations;
 
 namespace EfficientNet.Batch.Storage.Blobs;
 

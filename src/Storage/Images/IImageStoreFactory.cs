@@ -1,3 +1,5 @@
+using EfficientNet.Batch.Storage.Locations;
+
 namespace EfficientNet.Batch.Storage.Images;
 
 /// <summary>Creates the image store that resolves a run's keys, from the run's location (ShardOptions.ImageSource).</summary>

@@ -1,4 +1,5 @@
 using EfficientNet.Batch.Storage.Blobs;
+using EfficientNet.Batch.Storage.Locations;
 using EfficientNet.Batch.Storage.Sources;
 using Microsoft.Extensions.Options;
 

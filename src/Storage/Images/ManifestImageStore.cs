@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Storage.Blobs;
+using EfficientNet.Batch.Storage.Locations;
 using EfficientNet.Batch.Storage.Sources;
 
 namespace EfficientNet.Batch.Storage.Images;

@@ -1,4 +1,5 @@
 using EfficientNet.Batch.Contracts;
+using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Storage.Database;
 using EfficientNet.Batch.Storage.Database.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -11,7 +12,7 @@ namespace EfficientNet.Batch.Storage.Runs;
 /// Transactions here are BEGIN IMMEDIATE on SQLite (one writer at a time) and READ COMMITTED on PostgreSQL, so every
 /// read-then-write below either holds the write lock (SQLite) or re-checks its condition in the UPDATE itself.
 /// </summary>
-public abstract class RunStore<TContext> : IRunStore
+public abstract class RunStore<TContext> : IRunStore, IDatabaseProbe
     where TContext : BatchDbContext
 {
     private const int FailureGroupsShown = 20;
@@ -29,6 +30,9 @@ public abstract class RunStore<TContext> : IRunStore
     protected DateTime UtcNow => Time.GetUtcNow().UtcDateTime;
 
     public abstract Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>Readiness: a cheap indexed query (runs by status).</summary>
+    public Task ProbeAsync(CancellationToken cancellationToken) => ListActiveRunsAsync(cancellationToken);
 
     public abstract Task<PlannedShard> AddShardAsync(
         Guid runId, string source, IReadOnlyList<string> keys, CancellationToken cancellationToken);
@@ -135,6 +139,35 @@ public abstract class RunStore<TContext> : IRunStore
         }
     }
 
+    public async Task EndRunAsync(Guid runId, RunStatus status, string? reason, CancellationToken cancellationToken)
+    {
+        if (status is not (RunStatus.Completed or RunStatus.Failed or RunStatus.Cancelled))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "a run ends Completed, Failed or Cancelled");
+        }
+
+        var now = UtcNow;
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var updated = await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(
+            set => set
+                .SetProperty(r => r.Status, status)
+                .SetProperty(r => r.StatusReason, reason)
+                .SetProperty(r => r.FinishedAt, now),
+            cancellationToken);
+        if (updated == 0)
+        {
+            throw new RunNotFoundException(runId);
+        }
+
+        if (status != RunStatus.Completed)
+        {
+            await SkipRemainingShardsAsync(db, runId, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     public async Task<bool> TryStartShardAsync(Guid runId, long shardId, string workerId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
@@ -201,10 +234,13 @@ public abstract class RunStore<TContext> : IRunStore
     public async Task SkipRemainingShardsAsync(Guid runId, CancellationToken cancellationToken)
     {
         await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
-        await db.Shards
+        await SkipRemainingShardsAsync(db, runId, cancellationToken);
+    }
+
+    private static Task<int> SkipRemainingShardsAsync(TContext db, Guid runId, CancellationToken cancellationToken) =>
+        db.Shards
             .Where(s => s.RunId == runId && (s.Status == ShardStatus.Pending || s.Status == ShardStatus.Running))
             .ExecuteUpdateAsync(set => set.SetProperty(s => s.Status, ShardStatus.Skipped), cancellationToken);
-    }
 
     public async Task<IReadOnlyList<RunInfo>> ListRunsAsync(CancellationToken cancellationToken)
     {
@@ -250,7 +286,10 @@ public abstract class RunStore<TContext> : IRunStore
         }
     }
 
-    public async Task<bool> RenewLeaseAsync(Guid runId, long shardId, string workerId, CancellationToken cancellationToken)
+    public async Task<bool> RenewLeaseAsync(Guid runId, long shardId, string workerId, CancellationToken cancellationToken) =>
+        await RenewShardLeaseAsync(runId, shardId, workerId, cancellationToken) == LeaseRenewal.Renewed;
+
+    public async Task<LeaseRenewal> RenewShardLeaseAsync(Guid runId, long shardId, string workerId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
         var now = UtcNow;
@@ -258,7 +297,14 @@ public abstract class RunStore<TContext> : IRunStore
         var renewed = await db.Shards
             .Where(s => s.RunId == runId && s.ShardId == shardId && s.Status == ShardStatus.Running && s.WorkerId == workerId)
             .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeasedAt, now), cancellationToken);
-        return renewed == 1;
+        if (renewed == 1)
+        {
+            return LeaseRenewal.Renewed;
+        }
+
+        // Only a lost lease pays for the second statement, on the same connection.
+        var running = await db.Runs.AnyAsync(r => r.Id == runId && r.Status == RunStatus.Running, cancellationToken);
+        return running ? LeaseRenewal.Reassigned : LeaseRenewal.RunEnded;
     }
 
     public async Task<IReadOnlyList<ExpiredShard>> ClaimExpiredShardsAsync(TimeSpan lease, int limit, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using EfficientNet.Batch.Storage.Locations;
+
 namespace EfficientNet.Batch.Storage.Sources;
 
 /// <summary>Creates the image source of a run from its location (runs.source).</summary>

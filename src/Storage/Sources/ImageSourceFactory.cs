@@ -1,5 +1,5 @@
 using EfficientNet.Batch.Storage.Blobs;
-using EfficientNet.Batch.Storage.Images;
+using EfficientNet.Batch.Storage.Locations;
 using Microsoft.Extensions.Options;
 
 namespace EfficientNet.Batch.Storage.Sources;

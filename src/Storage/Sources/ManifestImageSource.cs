@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using EfficientNet.Batch.Storage.Locations;
 
 namespace EfficientNet.Batch.Storage.Sources;
 

@@ -19,7 +19,7 @@ namespace EfficientNet.Batch.Worker.Consumers;
 /// interval, without writing its results.
 /// </summary>
 public sealed class ProcessShardConsumer(
-    IRunStore runs,
+    IShardLeaseStore leases,
     ShardProcessor processor,
     IShardResultWriter results,
     WorkerIdentity worker,
@@ -30,9 +30,9 @@ public sealed class ProcessShardConsumer(
     {
         var shard = context.Message;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = shard.RunId, ["ShardId"] = shard.ShardId });
-        if (!await runs.TryStartShardAsync(shard.RunId, shard.ShardId, worker.Id, context.CancellationToken))
+        if (!await leases.TryStartShardAsync(shard.RunId, shard.ShardId, worker.Id, context.CancellationToken))
         {
-            logger.LogInformation("Shard {ShardId} of run {RunId} is already done or its run has stopped; skipping", shard.ShardId, shard.RunId);
+            WorkerLog.ShardSkipped(logger, shard.ShardId, shard.RunId);
             WorkerMetrics.Shards.WithLabels("skipped").Inc();
             return;
         }
@@ -52,7 +52,7 @@ public sealed class ProcessShardConsumer(
             catch (OperationCanceledException) when (runEnded.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
             {
                 // The run's shards were skipped meanwhile: acking without results is what a later redelivery would do too.
-                logger.LogInformation("Shard {ShardId} of run {RunId} stopped: its run has ended", shard.ShardId, shard.RunId);
+                WorkerLog.ShardStoppedRunEnded(logger, shard.ShardId, shard.RunId);
                 WorkerMetrics.Shards.WithLabels("stopped").Inc();
                 return;
             }
@@ -69,9 +69,7 @@ public sealed class ProcessShardConsumer(
                 WorkerMetrics.Images.WithLabels("failed", stage.Key).Inc(stage.Count());
             }
 
-            logger.LogInformation(
-                "Shard {ShardId} of run {RunId} committed: {Ok} labeled, {Failed} failed",
-                shard.ShardId, shard.RunId, result.Predictions.Count, result.Failures.Count);
+            WorkerLog.ShardCommitted(logger, shard.ShardId, shard.RunId, result.Predictions.Count, result.Failures.Count);
         }
         finally
         {
@@ -94,8 +92,7 @@ public sealed class ProcessShardConsumer(
             {
                 try
                 {
-                    if (!await runs.RenewLeaseAsync(shard.RunId, shard.ShardId, worker.Id, cancellationToken)
-                        && (await runs.FindRunAsync(shard.RunId.ToString(), cancellationToken))?.Status != RunStatus.Running)
+                    if (await leases.RenewShardLeaseAsync(shard.RunId, shard.ShardId, worker.Id, cancellationToken) == LeaseRenewal.RunEnded)
                     {
                         await runEnded.CancelAsync();
                         return;
@@ -104,7 +101,7 @@ public sealed class ProcessShardConsumer(
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // A missed renewal only risks a harmless duplicate (results are idempotent); never fail the shard for it.
-                    logger.LogWarning("Could not renew the lease of shard {ShardId}: {Reason}", shard.ShardId, e.Message);
+                    WorkerLog.LeaseRenewalFailed(logger, shard.ShardId, e.Message);
                 }
             }
         }

@@ -8,7 +8,7 @@ namespace EfficientNet.Batch.Worker.Hosting;
 /// Fails the worker's start, with the reason, when the job database cannot be reached: a worker that takes shards it
 /// cannot record would only bounce them between retries.
 /// </summary>
-public sealed class DatabaseStartupCheck(IRunStore runs, DatabaseDescription database) : IHostedService
+public sealed class DatabaseStartupCheck(IRunQueries runs, DatabaseDescription database) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {

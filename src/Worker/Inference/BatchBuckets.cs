@@ -2,7 +2,7 @@ namespace EfficientNet.Batch.Worker.Inference;
 
 /// <summary>
 /// Fixed batch shapes: 1, 2, 4, ... up to the maximum (and the maximum itself). A partial batch is padded to the
-/// next bucket so that cuDNN/TensorRT tune each shape once instead of per tail size (ARCHITECTURE.md).
+/// next bucket so that cuDNN/TensorRT tune each shape once instead of per tail size (docs/architecture.md, Decisions).
 /// </summary>
 public sealed class BatchBuckets
 {

@@ -42,7 +42,7 @@ public sealed class InferenceOptions
 
     /// <summary>
     /// ONNX Runtime intra-op threads; 0 = Environment.ProcessorCount. ORT's own default counts host cores and
-    /// ignores cgroup CPU limits, so we always set it.
+    /// ignores cgroup CPU limits (a container limited to 2 cores gets one thread per host core), so we always set it.
     /// </summary>
     [Range(0, 256)]
     public int IntraOpThreads { get; set; }

@@ -1,5 +1,4 @@
 using EfficientNet.Batch.Worker.Inference;
-using EfficientNet.Batch.Worker.Pipeline;
 using EfficientNet.Batch.Worker.Preprocessing;
 
 namespace EfficientNet.Batch.Worker.Models;

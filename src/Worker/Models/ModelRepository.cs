@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using EfficientNet.Batch.Contracts;
 using EfficientNet.Batch.Models;
+using EfficientNet.Batch.Storage.Models;
 using EfficientNet.Batch.Worker.Hosting;
 using EfficientNet.Batch.Worker.Inference;
-using EfficientNet.Batch.Worker.Pipeline;
 using EfficientNet.Batch.Worker.Preprocessing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,6 @@
 using EfficientNet.Batch.Storage.Blobs;
 using EfficientNet.Batch.Storage.Images;
+using EfficientNet.Batch.Storage.Locations;
 using EfficientNet.Batch.Storage.Sources;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using EfficientNet.Batch.Storage.Blobs;
+using EfficientNet.Batch.Storage.Locations;
 using EfficientNet.Batch.Storage.Sources;
 using Xunit.Abstractions;
 

@@ -1,6 +1,8 @@
 using EfficientNet.Batch.Contracts;
 using EfficientNet.Batch.Models;
 using EfficientNet.Batch.Storage.Blobs;
+using EfficientNet.Batch.Storage.Locations;
+using EfficientNet.Batch.Storage.Models;
 using EfficientNet.Batch.Storage.Sources;
 using EfficientNet.Batch.Worker.Inference;
 using EfficientNet.Batch.Worker.Models;

@@ -1,6 +1,5 @@
 using EfficientNet.Batch.Models;
 using EfficientNet.Batch.Worker.Inference;
-using EfficientNet.Batch.Worker.Pipeline;
 using EfficientNet.Batch.Worker.Preprocessing;
 using Microsoft.Extensions.Logging.Abstractions;
 

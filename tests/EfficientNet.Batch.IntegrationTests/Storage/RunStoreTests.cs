@@ -204,6 +204,54 @@ public abstract class RunStoreTests : IAsyncLifetime
         Assert.NotNull((await context.Runs.SingleAsync()).StartedAt);
     }
 
+    [Theory]
+    [InlineData(RunStatus.Failed)]
+    [InlineData(RunStatus.Cancelled)]
+    public async Task Ending_a_run_that_did_not_complete_records_why_and_skips_its_unfinished_shards(RunStatus status)
+    {
+        var run = await database.StartRunAsync();
+        var done = await database.AddShardAsync(run, "a.jpg");
+        var running = await database.AddShardAsync(run, "b.jpg");
+        await database.AddShardAsync(run, "c.jpg");
+        await database.Writer.WriteAsync(
+            new ShardResult(run.Id, done.ShardId, [StorageDatabase.Prediction(done.Items[0].ImageId)], [], "w"), None);
+        await Runs.TryStartShardAsync(run.Id, running.ShardId, "w", None);
+
+        await Runs.EndRunAsync(run.Id, status, "stopped by the test", None);
+
+        var found = await Runs.FindRunAsync(run.Id.ToString(), None);
+        Assert.Equal(status, found!.Status);
+        Assert.Equal("stopped by the test", found.StatusReason);
+        Assert.NotNull(found.FinishedAt);
+        await using var context = database.Context();
+        var statuses = await context.Shards.OrderBy(s => s.ShardId).Select(s => s.Status).ToListAsync();
+        Assert.Equal([ShardStatus.Completed, ShardStatus.Skipped, ShardStatus.Skipped], statuses);
+        Assert.False(await Runs.RenewLeaseAsync(run.Id, running.ShardId, "w", None));
+    }
+
+    [Fact]
+    public async Task Completing_a_run_skips_no_shard()
+    {
+        var run = await database.StartRunAsync();
+        await database.AddShardAsync(run, "a.jpg");
+
+        await Runs.EndRunAsync(run.Id, RunStatus.Completed, null, None);
+
+        Assert.Equal(RunStatus.Completed, (await Runs.FindRunAsync(run.Id.ToString(), None))!.Status);
+        await using var context = database.Context();
+        Assert.Equal(ShardStatus.Pending, await context.Shards.Select(s => s.Status).SingleAsync());
+    }
+
+    [Fact]
+    public async Task A_run_cannot_end_as_running_and_an_unknown_run_cannot_end()
+    {
+        var run = await database.StartRunAsync();
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Runs.EndRunAsync(run.Id, RunStatus.Running, null, None));
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Runs.EndRunAsync(Guid.NewGuid(), RunStatus.Failed, "gone", None));
+        Assert.Equal(RunStatus.Running, (await Runs.FindRunAsync(run.Id.ToString(), None))!.Status);
+    }
+
     [Fact]
     public async Task Setting_the_status_of_an_unknown_run_fails()
     {

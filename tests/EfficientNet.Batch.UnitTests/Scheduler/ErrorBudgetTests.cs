@@ -1,4 +1,4 @@
-using EfficientNet.Batch.Scheduler.Progress;
+using EfficientNet.Batch.Scheduler.Runs;
 
 namespace EfficientNet.Batch.UnitTests.Scheduler;
 

@@ -1,6 +1,7 @@
 using Azure.Core;
 using EfficientNet.Batch.Storage.Blobs;
 using EfficientNet.Batch.Storage.Images;
+using EfficientNet.Batch.Storage.Locations;
 
 namespace EfficientNet.Batch.UnitTests.Storage;
 

@@ -1,7 +1,8 @@
 using EfficientNet.Batch.Storage.Blobs;
 using EfficientNet.Batch.Storage.Images;
+using EfficientNet.Batch.Storage.Locations;
+using EfficientNet.Batch.Storage.Models;
 using EfficientNet.Batch.Storage.Sources;
-using EfficientNet.Batch.Worker.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

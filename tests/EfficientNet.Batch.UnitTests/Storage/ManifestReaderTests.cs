@@ -1,3 +1,4 @@
+using EfficientNet.Batch.Storage.Locations;
 using EfficientNet.Batch.Storage.Sources;
 
 namespace EfficientNet.Batch.UnitTests.Storage;

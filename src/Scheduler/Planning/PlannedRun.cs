@@ -1,7 +1,0 @@
-using EfficientNet.Batch.Contracts;
-using EfficientNet.Batch.Storage.Runs;
-
-namespace EfficientNet.Batch.Scheduler.Planning;
-
-/// <summary>A run that exists in the database and can be planned: its row, the model reference and options its shards carry.</summary>
-public sealed record PlannedRun(RunInfo Run, ModelReference Model, ShardOptions Options, int ShardSize);

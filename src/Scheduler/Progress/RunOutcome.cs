@@ -1,9 +1,0 @@
-using EfficientNet.Batch.Storage.Runs;
-
-namespace EfficientNet.Batch.Scheduler.Progress;
-
-/// <summary>How a run ended, with its final counts and the time it took.</summary>
-public sealed record RunOutcome(RunStatus Status, string? Reason, RunProgress Progress, TimeSpan Elapsed, bool ErrorBudgetExceeded = false)
-{
-    public double ImagesPerSecond => Elapsed.TotalSeconds > 0 ? Progress.Done / Elapsed.TotalSeconds : 0;
-}

@@ -1,0 +1,7 @@
+using EfficientNet.Batch.Contracts;
+using EfficientNet.Batch.Storage.Runs;
+
+namespace EfficientNet.Batch.Scheduler.Runs;
+
+/// <summary>A run that exists in the database and can be planned: its row, the model reference and options its shards carry.</summary>
+public sealed record PlannedRun(RunInfo Run, ModelReference Model, ShardOptions Options, int ShardSize);

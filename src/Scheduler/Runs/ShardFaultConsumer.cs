@@ -1,0 +1,23 @@
+using EfficientNet.Batch.Contracts;
+using EfficientNet.Batch.Hosting;
+using EfficientNet.Batch.Storage.Runs;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace EfficientNet.Batch.Scheduler.Runs;
+
+/// <summary>
+/// A shard whose processing failed after every retry (not a bad image: those are failures rows) stops its run:
+/// the run is marked failed with the reason, and its remaining shards are skipped.
+/// </summary>
+public sealed class ShardFaultConsumer(IRunPlanStore runs, ILogger<ShardFaultConsumer> logger) : IConsumer<Fault<ProcessShard>>
+{
+    public async Task Consume(ConsumeContext<Fault<ProcessShard>> context)
+    {
+        var shard = context.Message.Message;
+        var exception = context.Message.Exceptions.FirstOrDefault();
+        var reason = SecretRedactor.Redact($"shard {shard.ShardId} failed: {exception?.Message ?? "unknown error"}");
+        SchedulerLog.RunStoppedByShardFault(logger, shard.RunId, reason);
+        await runs.EndRunAsync(shard.RunId, RunStatus.Failed, reason, context.CancellationToken);
+    }
+}

@@ -1,4 +1,0 @@
-namespace EfficientNet.Batch.Worker.Pipeline;
-
-/// <summary>One image's model output: class probabilities (softmax applied unless the model emits probabilities) and its embedding.</summary>
-public sealed record ModelOutput(float[] Probabilities, float[]? Embedding);
