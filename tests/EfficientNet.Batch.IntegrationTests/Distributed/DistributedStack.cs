@@ -121,7 +121,7 @@ public sealed class DistributedStack : IAsyncDisposable
 
     public string VirtualHost => _vhost;
 
-    /// <summary>Exact depths of this test's queues (from the broker node, not the lagging management API).</summary>
+    /// <summary>Depths of this test's queues from the broker node (about 1 s behind at most, not the management API's ~10 s).</summary>
     public Task<IReadOnlyDictionary<string, long>> QueueDepthsAsync() => RabbitMqQueues.DepthsAsync(_vhost);
 
     private static HttpClient ManagementClient(out string user)

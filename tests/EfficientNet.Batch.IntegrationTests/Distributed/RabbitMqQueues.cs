@@ -4,9 +4,10 @@ using System.Globalization;
 namespace EfficientNet.Batch.IntegrationTests.Distributed;
 
 /// <summary>
-/// Exact queue depths from the broker node itself (<c>rabbitmqctl list_queues</c>, the wrapper scripts/services.sh
-/// exports as ENB_RABBITMQCTL). The management API's depths are sampled statistics that lag by seconds: a test read 5
-/// messages in process-shard from it after the queue had been drained.
+/// Queue depths from the broker node itself (<c>rabbitmqctl list_queues</c>, through the wrapper scripts/services.sh
+/// exports as ENB_RABBITMQCTL): ready + unacked, at most one quorum tick old (1 s with scripts/services.sh, see
+/// docs/services.md). The management API's depths are sampled statistics that lag up to ~10 s: a test read 5 messages
+/// in process-shard from it after the queue had been drained. Either way callers poll with a deadline.
 /// </summary>
 public static class RabbitMqQueues
 {
