@@ -13,16 +13,10 @@ public static class RabbitMqQueues
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
-    private static string Ctl =>
-        Environment.GetEnvironmentVariable("ENB_RABBITMQCTL") is { Length: > 0 } path
-            ? path
-            : throw new InvalidOperationException(
-                "ENB_RABBITMQCTL is not set: load the services' settings with `eval \"$(scripts/services.sh env)\"`");
-
     /// <summary>Messages (ready + unacked) per queue of a virtual host; a queue not declared yet is absent.</summary>
     public static async Task<IReadOnlyDictionary<string, long>> DepthsAsync(string vhost)
     {
-        var info = new ProcessStartInfo(Ctl)
+        var info = new ProcessStartInfo(ServiceEnvironment.RabbitMqCtl)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

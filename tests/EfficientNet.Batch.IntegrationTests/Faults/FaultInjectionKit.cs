@@ -24,9 +24,7 @@ internal static class LocalServices
     {
         get
         {
-            var state = Environment.GetEnvironmentVariable("ENB_SERVICES_DIR") is { Length: > 0 } dir
-                ? dir
-                : throw new InvalidOperationException("ENB_SERVICES_DIR is not set: load the services' settings with `eval \"$(scripts/services.sh env)\"`");
+            var state = ServiceEnvironment.ServicesDir;
             var moved = Path.Combine(state, "postgres.path");
             var pgDir = File.Exists(moved) && File.ReadAllText(moved).Trim() is { Length: > 0 } path ? path : Path.Combine(state, "postgres");
             return Path.Combine(pgDir, "postgres.log");
