@@ -99,8 +99,9 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         var before = await WaitForMidRunAsync(run, completedShards: 3);
 
         using var sampling = new CancellationTokenSource();
-        var workerHealth = SampleHealthAsync(worker, () => ShardCountsAsync(run), sampling.Token);
-        var schedulerHealth = SampleHealthAsync(scheduler, null, sampling.Token);
+        var workerSamples = new List<HealthSample>();
+        var workerHealth = SampleHealthAsync(worker, () => ShardCountsAsync(run), workerSamples, sampling.Token);
+        var schedulerHealth = SampleHealthAsync(scheduler, null, [], sampling.Token);
         try
         {
             // `rabbitmqctl stop` spends 15-30 s starting the Erlang CLI on a loaded 2-core machine before the broker stops,
@@ -128,6 +129,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         }
 
         await WaitForHealthyAsync("worker", worker);
+        await WaitForRecoverySampledAsync(workerSamples);
         await WaitForHealthyAsync("scheduler (enb serve)", scheduler);
         await sampling.CancelAsync();
         var (workerStates, schedulerStates) = (await workerHealth, await schedulerHealth);
@@ -206,7 +208,8 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         var held = await ShardsHeldByAsync(worker);
 
         using var sampling = new CancellationTokenSource();
-        var workerHealth = SampleHealthAsync(worker, () => ShardCountsAsync(run), sampling.Token);
+        var workerSamples = new List<HealthSample>();
+        var workerHealth = SampleHealthAsync(worker, () => ShardCountsAsync(run), workerSamples, sampling.Token);
         TimeSpan down;
         try
         {
@@ -222,6 +225,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
 
         var reconnect = Stopwatch.StartNew();
         await WaitForHealthyAsync("worker", worker);
+        await WaitForRecoverySampledAsync(workerSamples);
         await sampling.CancelAsync();
         var states = await workerHealth;
         Log($"worker /health/ready sampled over the crash: {string.Join(" -> ", states)}; Healthy again {reconnect.Elapsed.TotalSeconds:F1} s after the broker was back");
@@ -654,11 +658,10 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
     /// with the run's shard counts read when it first appeared (so a fault is placed in the run as the process saw it).
     /// </summary>
     private static async Task<List<HealthSample>> SampleHealthAsync(
-        ChildProcess process, Func<Task<ShardCounts>>? progress, CancellationToken cancellationToken)
+        ChildProcess process, Func<Task<ShardCounts>>? progress, List<HealthSample> states, CancellationToken cancellationToken)
     {
         var url = Regex.Match(process.Output, @"Now listening on: (http://127\.0\.0\.1:\d+)").Groups[1].Value;
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) };
-        var states = new List<HealthSample>();
         while (!cancellationToken.IsCancellationRequested)
         {
             string state;
@@ -676,7 +679,13 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
                 state = $"no answer ({e.GetType().Name})";
             }
 
-            if (states.Count == 0 || states[^1].State != state)
+            bool changed;
+            lock (states)
+            {
+                changed = states.Count == 0 || states[^1].State != state;
+            }
+
+            if (changed)
             {
                 ShardCounts? counts = null;
                 try
@@ -688,7 +697,10 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
                     // Only the broker is down in these tests; a failed read just leaves this sample without counts.
                 }
 
-                states.Add(new HealthSample(state, counts));
+                lock (states)
+                {
+                    states.Add(new HealthSample(state, counts));
+                }
             }
 
             try
@@ -702,6 +714,34 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         }
 
         return states;
+    }
+
+    /// <summary>
+    /// Waits until the sampler itself has seen the outage (503) and Healthy after it: the process answering Healthy to
+    /// another poll first does not mean the sampler has recorded it yet.
+    /// </summary>
+    private static Task WaitForRecoverySampledAsync(List<HealthSample> samples)
+    {
+        string Describe()
+        {
+            lock (samples)
+            {
+                return string.Join(" -> ", samples);
+            }
+        }
+
+        return Eventually.WaitUntilAsync(
+            "the readiness samples show the outage (503) and Healthy after it",
+            () =>
+            {
+                lock (samples)
+                {
+                    var down = samples.FindIndex(s => s.State.StartsWith("503 ", StringComparison.Ordinal));
+                    return Task.FromResult(down >= 0 && samples.FindIndex(down, s => s.IsHealthy) > down);
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            Describe);
     }
 
     /// <summary>
