@@ -97,7 +97,7 @@ public sealed class DistributedModeTests(ITestOutputHelper output) : IAsyncLifet
         await using var scheduler = _stack.StartScheduler("serve", "--urls", "http://127.0.0.1:0");
         await scheduler.WaitForOutputAsync("Re-published shard 1", TimeSpan.FromSeconds(90));
 
-        await WaitUntilAsync(async () => await _stack.ScalarAsync("SELECT count(*) FROM runs WHERE status = 'completed'") == 1, TimeSpan.FromSeconds(60));
+        await Eventually.WaitUntilAsync("the run completed", () => _stack.ScalarAsync("SELECT count(*) FROM runs WHERE status = 'completed'"), n => n == 1, TimeSpan.FromSeconds(120), n => $"{n} completed run(s)");
         Assert.Equal(predictions, await _stack.ScalarAsync("SELECT count(*) FROM predictions"));
         Assert.Equal(2, await _stack.ScalarAsync("SELECT attempts FROM shards WHERE shard_id = 1"));
     }
@@ -117,13 +117,13 @@ public sealed class DistributedModeTests(ITestOutputHelper output) : IAsyncLifet
         var runId = System.Text.RegularExpressions.Regex.Match(text, "^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$", System.Text.RegularExpressions.RegexOptions.Multiline).Value;
         Assert.False(string.IsNullOrEmpty(runId), text);
 
-        await WaitUntilAsync(async () => await _stack.ScalarAsync("SELECT count(*) FROM shards WHERE status = 'completed'") >= 2, TimeSpan.FromSeconds(60));
+        await Eventually.WaitUntilAsync("2 shards completed", () => _stack.ScalarAsync("SELECT count(*) FROM shards WHERE status = 'completed'"), n => n >= 2, TimeSpan.FromSeconds(120), n => $"{n} completed shard(s)");
         // Frozen while the second worker starts (slow on a busy machine), so the first cannot finish the run alone;
         // the shards it holds unacked stay with it, the rest wait in the queue for the newcomer.
         Faults.Signals.Stop(first);
         var doneBeforeJoin = await _stack.ScalarAsync("SELECT count(*) FROM shards WHERE status = 'completed'");
         await using var second = await StartWorkerAsync();
-        await WaitUntilAsync(async () => await _stack.ScalarAsync("SELECT count(*) FROM shards WHERE status = 'completed'") > doneBeforeJoin, TimeSpan.FromSeconds(60));
+        await Eventually.WaitUntilAsync("a shard completed by the worker that joined", () => _stack.ScalarAsync("SELECT count(*) FROM shards WHERE status = 'completed'"), n => n > doneBeforeJoin, TimeSpan.FromSeconds(120), n => $"{n} completed shard(s), {doneBeforeJoin} before the join");
         Faults.Signals.Continue(first);
         var (statusCode, status) = await _stack.EnbAsync("status", runId, "--watch");
         output.WriteLine(status);
@@ -154,7 +154,7 @@ public sealed class DistributedModeTests(ITestOutputHelper output) : IAsyncLifet
         var (exitCode, text) = await _stack.EnbAsync("submit", $"manifest:{manifest}", "--model", TestPaths.TestModel, "--run-name", "manifest", "--shard-size", "2");
         Assert.True(exitCode == ExitCodes.Success, text);
         await using var worker = await StartWorkerAsync();
-        await WaitUntilAsync(async () => await _stack.ScalarAsync("SELECT count(*) FROM runs WHERE status = 'completed'") == 1, TimeSpan.FromSeconds(60));
+        await Eventually.WaitUntilAsync("the run completed", () => _stack.ScalarAsync("SELECT count(*) FROM runs WHERE status = 'completed'"), n => n == 1, TimeSpan.FromSeconds(120), n => $"{n} completed run(s)");
         Assert.Equal(listed.Count, await _stack.ScalarAsync("SELECT count(*) FROM predictions"));
 
         using var http = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:18081") };
@@ -205,15 +205,5 @@ public sealed class DistributedModeTests(ITestOutputHelper output) : IAsyncLifet
         return File.ReadAllLines(jsonl).Select(l => JsonDocument.Parse(l).RootElement).ToDictionary(
             r => r.GetProperty("key").GetString()!,
             r => r.GetProperty("labels").EnumerateArray().Select(l => l.GetProperty("index").GetInt32()).ToArray());
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"condition not met within {timeout}");
-            await Task.Delay(250);
-        }
     }
 }

@@ -119,14 +119,10 @@ public sealed class DistributedStack : IAsyncDisposable
         RabbitMqConnectionString = amqp.Uri.ToString();
     }
 
-    /// <summary>Messages in a queue of this test's virtual host (the management API's count, which lags by ~1 s).</summary>
-    public async Task<long> QueueDepthAsync(string queue)
-    {
-        using var http = ManagementClient(out _);
-        var json = await http.GetStringAsync($"api/queues/{_vhost}/{queue}");
-        using var doc = System.Text.Json.JsonDocument.Parse(json);
-        return doc.RootElement.TryGetProperty("messages", out var messages) ? messages.GetInt64() : 0;
-    }
+    public string VirtualHost => _vhost;
+
+    /// <summary>Depths of this test's queues from the broker node (about 1 s behind at most, not the management API's ~10 s).</summary>
+    public Task<IReadOnlyDictionary<string, long>> QueueDepthsAsync() => RabbitMqQueues.DepthsAsync(_vhost);
 
     private static HttpClient ManagementClient(out string user)
     {

@@ -19,6 +19,18 @@ internal static class LocalServices
             ? path
             : Path.Combine(TestPaths.RepoRoot, "scripts", "services.sh");
 
+    /// <summary>The server log of this state dir's PostgreSQL (where scripts/services.sh puts its data: see pg_choose_dir there).</summary>
+    public static string PostgresLog
+    {
+        get
+        {
+            var state = ServiceEnvironment.ServicesDir;
+            var moved = Path.Combine(state, "postgres.path");
+            var pgDir = File.Exists(moved) && File.ReadAllText(moved).Trim() is { Length: > 0 } path ? path : Path.Combine(state, "postgres");
+            return Path.Combine(pgDir, "postgres.log");
+        }
+    }
+
     /// <summary>Runs <c>scripts/services.sh args</c> to its end; fails the test with its output when it does not succeed.</summary>
     public static async Task<(string Output, TimeSpan Elapsed)> RunAsync(TimeSpan timeout, params string[] args)
     {
@@ -89,7 +101,8 @@ internal static class Signals
 
 /// <summary>
 /// The RabbitMQ management HTTP API on one test's virtual host: publishes arbitrary bytes (messages no MassTransit
-/// client would send) and reads queue depths (which lag the queue by a few seconds: callers poll).
+/// client would send), peeks at dead-lettered messages and counts connections. Its queue depths lag by seconds: exact
+/// depths come from <see cref="RabbitMqQueues"/>.
 /// </summary>
 internal sealed class BrokerManagement : IDisposable
 {
@@ -120,20 +133,6 @@ internal sealed class BrokerManagement : IDisposable
         response.EnsureSuccessStatusCode();
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return doc.RootElement.GetProperty("routed").GetBoolean();
-    }
-
-    /// <summary>Messages in a queue (ready + unacked); null when the queue does not exist (yet).</summary>
-    public async Task<long?> DepthAsync(string queue)
-    {
-        using var response = await _http.GetAsync($"api/queues/{_vhost}/{Uri.EscapeDataString(queue)}");
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-
-        response.EnsureSuccessStatusCode();
-        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return doc.RootElement.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Number ? messages.GetInt64() : 0;
     }
 
     /// <summary>

@@ -68,13 +68,15 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         var corpus = CreateCorpus(copies: 48);
         await using var victim = await StartWorkerAsync(Throttled);
         var run = await SubmitAsync(corpus, shardSize: 8);
-        var before = await WaitForMidRunAsync(run, completedShards: 3);
+        await WaitForMidRunAsync(run, completedShards: 3);
+        var (_, atKill) = await FreezeWhileHoldingAShardAsync(victim, run);
 
         victim.Kill();
         await victim.WaitForExitAsync(TimeSpan.FromSeconds(15));
-        // Read after its death: the shards it had claimed and never committed (it can no longer finish one meanwhile).
+        // Read after its death: the shards it had leased and not committed when it died (frozen until then).
         var held = await ShardsHeldByAsync(victim);
-        Log($"INJECTED: kill -9 of worker pid {victim.Id} with {before.Completed} of {before.Total} shards completed; it left shard(s) [{string.Join(", ", held)}] running and uncommitted (plus its unacked prefetch)");
+        Assert.True(held.Count > 0, "the killed worker held no leased, uncommitted shard: the kill proved nothing");
+        Log($"INJECTED: kill -9 of worker pid {victim.Id} with {atKill.Completed} of {atKill.Total} shards completed; it held shard(s) [{string.Join(", ", held)}] leased and uncommitted (plus its unacked prefetch)");
 
         await using var replacement = await StartWorkerAsync(Throttled);
         Log($"started replacement worker pid {replacement.Id}");
@@ -97,11 +99,27 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         var before = await WaitForMidRunAsync(run, completedShards: 3);
 
         using var sampling = new CancellationTokenSource();
-        var workerHealth = SampleHealthAsync(worker, sampling.Token);
-        var schedulerHealth = SampleHealthAsync(scheduler, sampling.Token);
+        var workerSamples = new List<HealthSample>();
+        var workerHealth = SampleHealthAsync(worker, () => ShardCountsAsync(run), workerSamples, sampling.Token);
+        var schedulerHealth = SampleHealthAsync(scheduler, null, [], sampling.Token);
         try
         {
-            var (script, elapsed) = await LocalServices.RunAsync(ServiceRestart, "restart", "rabbitmq");
+            // `rabbitmqctl stop` spends 15-30 s starting the Erlang CLI on a loaded 2-core machine before the broker stops,
+            // long enough for the worker to finish the run first. Frozen until the broker refuses connections, it meets
+            // the outage mid-run; then it lives through it (the stop's end, the start) as it would unfrozen.
+            Signals.Stop(worker);
+            var restart = LocalServices.RunAsync(ServiceRestart, "restart", "rabbitmq");
+            try
+            {
+                await Eventually.WaitUntilAsync(
+                    "the broker refuses connections (its clean stop has begun)", () => BrokerAcceptsAsync().ContinueWith(t => !t.Result), ServiceRestart);
+            }
+            finally
+            {
+                Signals.Continue(worker);
+            }
+
+            var (script, elapsed) = await restart;
             Log($"INJECTED: RabbitMQ restarted (clean stop + start, {elapsed.TotalSeconds:F1} s) with {before.Completed} of {before.Total} shards completed; script said:\n{script}");
         }
         finally
@@ -110,9 +128,8 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
             await LocalServices.RunAsync(ServiceRestart, "up", "rabbitmq");
         }
 
-        var atRestart = await ProgressAsync(run);
-        Assert.True(atRestart.Completed < atRestart.Total, $"the run ended while the broker was down ({atRestart.Completed} of {atRestart.Total})");
         await WaitForHealthyAsync("worker", worker);
+        await WaitForRecoverySampledAsync(workerSamples);
         await WaitForHealthyAsync("scheduler (enb serve)", scheduler);
         await sampling.CancelAsync();
         var (workerStates, schedulerStates) = (await workerHealth, await schedulerHealth);
@@ -120,22 +137,23 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         Log($"scheduler /health/ready sampled over the restart: {string.Join(" -> ", schedulerStates)}");
         // The readiness check covers the bus: it dropped while the broker was away, so Healthy again (asserted by
         // WaitForHealthyAsync above) means the process reconnected by itself.
-        Assert.Contains(workerStates, state => state != "200 Healthy");
-        Assert.Contains(schedulerStates, state => state != "200 Healthy");
+        var (lost, back) = MidRunOutage(workerStates);
+        Assert.Contains(schedulerStates, state => !state.IsHealthy);
         await WatchUntilCompletedAsync(run);
 
         var counts = await VerifyExactlyOnceAsync(run, corpus.Count);
         Assert.False(worker.HasExited, worker.Output);
-        Log($"VERIFIED: {atRestart.Total - atRestart.Completed} shards completed after the broker came back, by the same worker pid {worker.Id}; {counts}");
+        Log($"VERIFIED: the worker lost the broker with {lost.Completed} of {lost.Total} shards completed and {lost.Pending} queued; {back.Total - back.Completed} shards completed after it was back, "
+            + $"by the same worker pid {worker.Id}; {counts}");
 
         // The scheduler publishes on its reconnected connection too: a shard made to look lost (running, lease long
         // expired) is re-published by serve's sweeper, taken by the worker, and written once more without duplicates.
-        var probe = atRestart.Total;
+        var probe = counts.Shards;
         var attempts = counts.AttemptsOf(probe);
         await _stack.ScalarAsync($"UPDATE shards SET status = 'running', leased_at = now() - interval '1 hour' WHERE run_id = '{run}' AND shard_id = {probe} RETURNING 1");
         await _stack.ScalarAsync($"UPDATE runs SET status = 'running', finished_at = NULL WHERE id = '{run}' RETURNING 1");
         await scheduler.WaitForOutputAsync($"Re-published shard {probe} of run", TimeSpan.FromSeconds(30));
-        await WaitUntilAsync(
+        await Eventually.WaitUntilAsync(
             $"shard {probe} taken again and the run completed by serve",
             async () => await RunStatusAsync(run) == "completed"
                 && await _stack.ScalarAsync($"SELECT attempts FROM shards WHERE run_id = '{run}' AND shard_id = {probe} AND status = 'completed'") == attempts + 1,
@@ -181,21 +199,134 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
 
     [Fact]
     [Trait("Category", Faults)]
+    public async Task A_rabbitmq_killed_with_sigkill_mid_run_keeps_its_queued_shards_and_the_worker_reconnects_by_itself()
+    {
+        var corpus = CreateCorpus(copies: 48);
+        await using var worker = await StartWorkerAsync(Throttled);
+        var run = await SubmitAsync(corpus, shardSize: 8);
+        var before = await WaitForMidRunAsync(run, completedShards: 3);
+        var held = await ShardsHeldByAsync(worker);
+
+        using var sampling = new CancellationTokenSource();
+        var workerSamples = new List<HealthSample>();
+        var workerHealth = SampleHealthAsync(worker, () => ShardCountsAsync(run), workerSamples, sampling.Token);
+        TimeSpan down;
+        try
+        {
+            var (script, elapsed) = await LocalServices.RunAsync(ServiceRestart, "kill9", "rabbitmq");
+            down = elapsed;
+            Log($"INJECTED: RabbitMQ killed with SIGKILL and started again ({elapsed.TotalSeconds:F1} s); {before.Completed} of {before.Total} shards were completed "
+                + $"and the worker held [{string.Join(", ", held)}] just before; script said:\n{script}");
+        }
+        finally
+        {
+            await LocalServices.RunAsync(ServiceRestart, "up", "rabbitmq");
+        }
+
+        var reconnect = Stopwatch.StartNew();
+        await WaitForHealthyAsync("worker", worker);
+        await WaitForRecoverySampledAsync(workerSamples);
+        await sampling.CancelAsync();
+        var states = await workerHealth;
+        Log($"worker /health/ready sampled over the crash: {string.Join(" -> ", states)}; Healthy again {reconnect.Elapsed.TotalSeconds:F1} s after the broker was back");
+        var (lost, back) = MidRunOutage(states);
+        Assert.True(lost.Pending > 0, $"no shard was waiting in the queue when the broker died ({lost}): nothing had to survive the crash");
+        await WatchUntilCompletedAsync(run);
+
+        var counts = await VerifyExactlyOnceAsync(run, corpus.Count);
+        Assert.False(worker.HasExited, worker.Output);
+        // One worker, no sweeper: every shard still queued at the crash reached it again only from the broker's disk.
+        Assert.Equal(counts.Shards, await _stack.ScalarAsync($"SELECT count(*) FROM shards WHERE run_id = '{run}' AND worker_id = '{WorkerId(worker)}'"));
+        Log($"VERIFIED: the worker lost the broker with {lost.Completed} of {lost.Total} shards completed and {lost.Pending} queued; the queued shards survived the SIGKILL "
+            + $"(quorum queue) and were completed by the same worker pid {worker.Id} after it reconnected ({back.Total - back.Completed} shards left when it was back; {down.TotalSeconds:F1} s down and up); {counts}");
+    }
+
+    [Fact]
+    [Trait("Category", Faults)]
+    public async Task A_postgres_killed_with_sigkill_mid_write_recovers_and_the_interrupted_shard_is_written_once()
+    {
+        var corpus = CreateCorpus(copies: 48);
+        await using var worker = await StartWorkerAsync(Throttled);
+        var run = await SubmitAsync(corpus, shardSize: 8);
+        await WaitForMidRunAsync(run, completedShards: 3);
+        var log = LocalServices.PostgresLog;
+        var logBefore = new FileInfo(log).Length;
+        var linesBefore = worker.Output.Length;
+
+        // A lock on predictions holds the worker's next result write inside its transaction (shard row locked, rows
+        // copied to the staging table, INSERT INTO predictions waiting), so the crash lands mid-write, not between writes.
+        var blockerSettings = new NpgsqlConnectionStringBuilder(_stack.PostgresConnectionString) { Pooling = false, ApplicationName = "enb-fault-blocker" };
+        var blocker = new NpgsqlConnection(blockerSettings.ConnectionString);
+        await blocker.OpenAsync();
+        await using (var lockTable = new NpgsqlCommand("BEGIN; LOCK TABLE predictions IN EXCLUSIVE MODE", blocker))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        var writers = await Eventually.WaitUntilAsync(
+            "the worker's result write waiting inside its transaction",
+            () => _stack.QueryAsync(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO predictions%'",
+                r => r.GetInt32(0)),
+            pids => pids.Count > 0,
+            TimeSpan.FromSeconds(60),
+            pids => $"{pids.Count} waiting writer(s)\n{worker.Output}");
+        // Exact at the kill: no result can commit while the lock is held.
+        var predictionsAtKill = await _stack.ScalarAsync($"SELECT count(*) FROM predictions WHERE run_id = '{run}'");
+        var atKill = await ProgressAsync(run);
+        var held = await ShardsHeldByAsync(worker);
+        Assert.True(predictionsAtKill > 0 && predictionsAtKill < corpus.Count, $"not mid-run: {predictionsAtKill} of {corpus.Count} predictions written");
+
+        try
+        {
+            var (script, elapsed) = await LocalServices.RunAsync(ServiceRestart, "kill9", "postgres");
+            Log($"INJECTED: PostgreSQL postmaster and backends killed with SIGKILL and started again ({elapsed.TotalSeconds:F1} s) while {writers.Count} result write(s) of the worker "
+                + $"were open (backend pid {string.Join(", ", writers)}); {predictionsAtKill} of {corpus.Count} predictions and {atKill.Completed} of {atKill.Total} shards committed; "
+                + $"worker holding [{string.Join(", ", held)}]; script said:\n{script}");
+        }
+        finally
+        {
+            await LocalServices.RunAsync(ServiceRestart, "up", "postgres");
+            await blocker.DisposeAsync();
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        var recovery = await ReadFromAsync(log, logBefore);
+        Assert.True(recovery.Contains("automatic recovery in progress", StringComparison.Ordinal), $"PostgreSQL did not run crash recovery; its log after the kill:\n{recovery}");
+        var recoveryLines = recovery.Split('\n').Where(l => Regex.IsMatch(l, "LOG: +(database system was interrupted|database system was not properly shut down|redo done|database system is ready)")).ToList();
+        var recoveryTime = LogTime(recoveryLines.Last()) - LogTime(recoveryLines.First());
+        Log($"PostgreSQL crash recovery, {recoveryTime.TotalSeconds:F1} s from its start to ready:\n  {string.Join("\n  ", recoveryLines.Select(l => l.Trim()))}");
+
+        await WatchUntilCompletedAsync(run);
+        var counts = await VerifyExactlyOnceAsync(run, corpus.Count);
+        Assert.False(worker.HasExited, worker.Output);
+        var afterKill = worker.Output[linesBefore..];
+        var retries = Regex.Count(afterKill, "R-RETRY");
+        Assert.True(retries > 0, $"the worker's interrupted write was not retried\n{afterKill}");
+        Log($"VERIFIED: the write interrupted by the crash was rolled back by recovery and retried ({retries} message retr(ies) by the consumer's retry policy); {counts}");
+    }
+
+    [Fact]
+    [Trait("Category", Faults)]
     public async Task A_worker_sent_sigterm_mid_run_exits_cleanly_within_its_grace_period_and_loses_nothing()
     {
         var grace = TimeSpan.FromSeconds(30);
         var corpus = CreateCorpus(copies: 48);
         await using var leaving = await StartWorkerAsync([.. Throttled, ("shutdownTimeoutSeconds", "30")]);
         var run = await SubmitAsync(corpus, shardSize: 8);
-        var before = await WaitForMidRunAsync(run, completedShards: 3);
-        var held = await ShardsHeldByAsync(leaving);
+        await WaitForMidRunAsync(run, completedShards: 3);
+        // Frozen first, so the SIGTERM lands while it holds a shard (the signal waits until SIGCONT delivers it).
+        var (held, atSignal) = await FreezeWhileHoldingAShardAsync(leaving, run);
 
         var stopping = Stopwatch.StartNew();
         leaving.Terminate();
-        await leaving.WaitForExitAsync(grace + TimeSpan.FromSeconds(15));
+        Signals.Continue(leaving);
+        await leaving.WaitForExitAsync(grace + TimeSpan.FromSeconds(60));
         stopping.Stop();
-        Log($"INJECTED: SIGTERM to worker pid {leaving.Id} with {before.Completed} of {before.Total} shards completed, holding shard(s) [{string.Join(", ", held)}]; it exited with code {leaving.ExitCode} after {stopping.Elapsed.TotalSeconds:F1} s (grace {grace.TotalSeconds:F0} s)");
+        Log($"INJECTED: SIGTERM to worker pid {leaving.Id} with {atSignal.Completed} of {atSignal.Total} shards completed, holding shard(s) [{string.Join(", ", held)}]; it exited with code {leaving.ExitCode} after {stopping.Elapsed.TotalSeconds:F1} s (grace {grace.TotalSeconds:F0} s)");
         Assert.True(leaving.ExitCode == 0, $"exit code {leaving.ExitCode}\n{leaving.Output}");
+        // The grace period is the deadline the worker is given (the host stops waiting for it, as Kubernetes kills the
+        // pod): draining one shard of 8 images takes about a second, so 30 s leaves a wide margin on a loaded machine.
         Assert.True(stopping.Elapsed < grace, $"took {stopping.Elapsed} to stop\n{leaving.Output}");
         var drained = await _stack.QueryAsync(
             $"SELECT shard_id, status FROM shards WHERE run_id = '{run}' AND shard_id = ANY(ARRAY[{string.Join(",", held.DefaultIfEmpty(-1))}]::bigint[])",
@@ -219,7 +350,8 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
     {
         await using var worker = await StartWorkerAsync();
         using var broker = new BrokerManagement(_stack);
-        await WaitUntilAsync("the worker's process-shard queue exists", async () => await broker.DepthAsync("process-shard") is not null, TimeSpan.FromSeconds(30));
+        await Eventually.WaitUntilAsync(
+            "the worker's process-shard queue exists", _stack.QueueDepthsAsync, depths => depths.ContainsKey("process-shard"), TimeSpan.FromSeconds(60), RabbitMqQueues.Describe);
 
         var random = new byte[512];
         new Random(5).NextBytes(random);
@@ -235,16 +367,13 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
 
         // Measured: all four land within seconds; a message that does not deserialize is faulted before the consumer's
         // retry policy (1 s, 5 s, 15 s) would apply, which is right for a fault that can only repeat.
-        long? errors = null, skipped = null;
-        await WaitUntilAsync(
-            "3 messages in process-shard_error and 1 in process-shard_skipped",
-            async () =>
-            {
-                (errors, skipped) = (await broker.DepthAsync(ErrorQueue), await broker.DepthAsync(SkippedQueue));
-                return errors == 3 && skipped == 1;
-            },
-            TimeSpan.FromSeconds(60),
-            () => $"error={errors?.ToString() ?? "none"}, skipped={skipped?.ToString() ?? "none"}, queues: {string.Join(", ", broker.QueuesAsync().GetAwaiter().GetResult())}\n{worker.Output}");
+        var depths = await Eventually.WaitUntilAsync(
+            "3 messages in process-shard_error, 1 in process-shard_skipped and none left in process-shard",
+            _stack.QueueDepthsAsync,
+            d => d.GetValueOrDefault(ErrorQueue) == 3 && d.GetValueOrDefault(SkippedQueue) == 1 && d.GetValueOrDefault("process-shard") == 0,
+            TimeSpan.FromSeconds(90),
+            d => $"{RabbitMqQueues.Describe(d)}\n{worker.Output}");
+        var (errors, skipped) = (depths[ErrorQueue], depths[SkippedQueue]);
         Log($"dead-lettered: {ErrorQueue} = {errors}, {SkippedQueue} = {skipped}; worker still running: {!worker.HasExited}");
         var faulted = await broker.PeekFaultsAsync(ErrorQueue, 10);
         var deadLettered = await broker.PeekFaultsAsync(SkippedQueue, 10);
@@ -268,7 +397,9 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         var run = RunId(text);
 
         var counts = await VerifyExactlyOnceAsync(run, corpus.Count, errorQueue: 3);
-        Assert.Equal(0, await broker.DepthAsync("process-shard") ?? 0);
+        // Depths from the broker node, read until they settle: every message of the run was acked after its commit.
+        await Eventually.WaitUntilAsync(
+            "process-shard empty after the run", _stack.QueueDepthsAsync, d => d.GetValueOrDefault("process-shard") == 0, TimeSpan.FromSeconds(60), RabbitMqQueues.Describe);
         Log($"VERIFIED: a run submitted after the bad messages completed on the same worker (pid {worker.Id}): {counts}");
     }
 
@@ -286,7 +417,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         long stuck = -1;
         try
         {
-            await WaitUntilAsync("the worker to hang holds a running shard", async () => (await ShardsHeldByAsync(hung)).Count == 1, TimeSpan.FromSeconds(60));
+            await Eventually.WaitUntilAsync("the worker to hang holds a running shard", async () => (await ShardsHeldByAsync(hung)).Count == 1, TimeSpan.FromSeconds(60));
             for (var attempt = 0; attempt < 50 && stuck < 0; attempt++)
             {
                 Signals.Stop(hung);
@@ -308,7 +439,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
 
             await scheduler.WaitForOutputAsync($"Re-published shard {stuck} of run", TimeSpan.FromSeconds(60));
             Log($"the sweeper re-published shard {stuck}");
-            await WaitUntilAsync("the run completed (by enb serve)", async () => await RunStatusAsync(run) == "completed", RunEnd);
+            await Eventually.WaitUntilAsync("the run completed (by enb serve)", async () => await RunStatusAsync(run) == "completed", RunEnd);
 
             var counts = await VerifyExactlyOnceAsync(run, corpus.Count);
             var finisher = await _stack.QueryAsync($"SELECT worker_id FROM shards WHERE run_id = '{run}' AND shard_id = {stuck}", r => r.GetString(0));
@@ -325,7 +456,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
             var committed = $"Shard {stuck} of run {run} committed";
             var dropped = $"Shard {stuck} of run {run} stopped: its run has ended";
             var skipped = $"Shard {stuck} of run {run} is already done or its run has stopped; skipping";
-            await WaitUntilAsync(
+            await Eventually.WaitUntilAsync(
                 "the resumed worker commits, drops or skips its stale copy",
                 () => Task.FromResult(new[] { committed, dropped, skipped }.Any(line => hung.Output.Contains(line, StringComparison.Ordinal))),
                 TimeSpan.FromSeconds(60),
@@ -426,7 +557,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
     /// <summary>Waits until planning is final and at least <paramref name="completedShards"/> shards are done; fails if the run already ended (too fast to inject into).</summary>
     private async Task<(long Completed, long Total)> WaitForMidRunAsync(Guid run, int completedShards)
     {
-        await WaitUntilAsync(
+        await Eventually.WaitUntilAsync(
             $"planning done and {completedShards} shards completed",
             async () => await _stack.ScalarAsync($"SELECT count(*) FROM runs WHERE id = '{run}' AND planning_completed_at IS NOT NULL") == 1
                 && (await ProgressAsync(run)).Completed >= completedShards,
@@ -434,6 +565,46 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         var progress = await ProgressAsync(run);
         Assert.True(progress.Completed < progress.Total, $"the run finished before the fault could be injected ({progress.Completed} of {progress.Total} shards)");
         return progress;
+    }
+
+    /// <summary>
+    /// Freezes the worker (SIGSTOP) at a moment it holds at least one leased, uncommitted shard, so the fault injected
+    /// next provably hits a shard in progress; returns those shards and the run's progress then (strictly between none
+    /// and all shards completed).
+    /// </summary>
+    private async Task<(List<long> Held, (long Completed, long Total) Progress)> FreezeWhileHoldingAShardAsync(ChildProcess worker, Guid run)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            Signals.Stop(worker);
+            var held = await ShardsHeldByAsync(worker);
+            if (held.Count > 0)
+            {
+                var progress = await ProgressAsync(run);
+                Assert.True(progress.Completed > 0 && progress.Completed < progress.Total, $"not mid-run when frozen: {progress.Completed} of {progress.Total} shards completed");
+                return (held, progress);
+            }
+
+            // It was between two shards: let it take the next one.
+            Signals.Continue(worker);
+            await Task.Delay(100);
+        }
+
+        Signals.Continue(worker);
+        Assert.Fail($"worker pid {worker.Id} held no shard in 100 freezes");
+        return default;
+    }
+
+    /// <summary>The timestamp PostgreSQL's default log_line_prefix puts first ("2026-12-06 16:19:43.029 UTC [pid] LOG: ...").</summary>
+    private static DateTime LogTime(string line) =>
+        DateTime.ParseExact(line[..23], "yyyy-MM-dd HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task<string> ReadFromAsync(string path, long offset)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(offset, SeekOrigin.Begin);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
     }
 
     /// <summary><c>enb status run --watch</c> as its own process: it follows the run and ends it once every shard is done.</summary>
@@ -461,7 +632,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) };
         var last = "";
         var clock = Stopwatch.StartNew();
-        await WaitUntilAsync(
+        await Eventually.WaitUntilAsync(
             $"{what} /health/ready answers Healthy",
             async () =>
             {
@@ -482,12 +653,15 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         Log($"{what} pid {process.Id}: /health/ready {last} ({clock.Elapsed.TotalSeconds:F1} s after the restart returned)");
     }
 
-    /// <summary>Polls a process's /health/ready every 200 ms until cancelled; returns the answers it saw, repeats folded.</summary>
-    private static async Task<List<string>> SampleHealthAsync(ChildProcess process, CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls a process's /health/ready every 200 ms until cancelled; returns the answers it saw, repeats folded, each
+    /// with the run's shard counts read when it first appeared (so a fault is placed in the run as the process saw it).
+    /// </summary>
+    private static async Task<List<HealthSample>> SampleHealthAsync(
+        ChildProcess process, Func<Task<ShardCounts>>? progress, List<HealthSample> states, CancellationToken cancellationToken)
     {
         var url = Regex.Match(process.Output, @"Now listening on: (http://127\.0\.0\.1:\d+)").Groups[1].Value;
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(5) };
-        var states = new List<string>();
         while (!cancellationToken.IsCancellationRequested)
         {
             string state;
@@ -505,9 +679,28 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
                 state = $"no answer ({e.GetType().Name})";
             }
 
-            if (states.Count == 0 || states[^1] != state)
+            bool changed;
+            lock (states)
             {
-                states.Add(state);
+                changed = states.Count == 0 || states[^1].State != state;
+            }
+
+            if (changed)
+            {
+                ShardCounts? counts = null;
+                try
+                {
+                    counts = progress is null ? null : await progress();
+                }
+                catch (NpgsqlException)
+                {
+                    // Only the broker is down in these tests; a failed read just leaves this sample without counts.
+                }
+
+                lock (states)
+                {
+                    states.Add(new HealthSample(state, counts));
+                }
             }
 
             try
@@ -522,6 +715,73 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
 
         return states;
     }
+
+    /// <summary>
+    /// Waits until the sampler itself has seen the outage (503) and Healthy after it: the process answering Healthy to
+    /// another poll first does not mean the sampler has recorded it yet.
+    /// </summary>
+    private static Task WaitForRecoverySampledAsync(List<HealthSample> samples)
+    {
+        string Describe()
+        {
+            lock (samples)
+            {
+                return string.Join(" -> ", samples);
+            }
+        }
+
+        return Eventually.WaitUntilAsync(
+            "the readiness samples show the outage (503) and Healthy after it",
+            () =>
+            {
+                lock (samples)
+                {
+                    var down = samples.FindIndex(s => s.State.StartsWith("503 ", StringComparison.Ordinal));
+                    return Task.FromResult(down >= 0 && samples.FindIndex(down, s => s.IsHealthy) > down);
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            Describe);
+    }
+
+    /// <summary>
+    /// The worker's view of a broker outage: the shard counts when its readiness first dropped (asserted strictly
+    /// between none and all completed: the fault hit the run mid-way) and when it was Healthy again.
+    /// </summary>
+    private static (ShardCounts Lost, ShardCounts Back) MidRunOutage(List<HealthSample> states)
+    {
+        // An answer, not a timeout: the process itself reports its bus down (a frozen process does not answer at all).
+        var down = states.FindIndex(s => s.State.StartsWith("503 ", StringComparison.Ordinal));
+        Assert.True(down >= 0, $"the worker's readiness never dropped: {string.Join(" -> ", states)}");
+        var up = states.FindIndex(down, s => s.IsHealthy);
+        Assert.True(up > down, $"the worker's readiness did not come back: {string.Join(" -> ", states)}");
+        var (lost, back) = (states[down].Counts, states[up].Counts);
+        Assert.True(lost is not null && back is not null, $"no shard counts read at the outage: {string.Join(" -> ", states)}");
+        Assert.True(lost.Completed > 0 && lost.Completed < lost.Total, $"not mid-run when the worker lost the broker: {lost}");
+        return (lost, back);
+    }
+
+    /// <summary>Whether the broker's AMQP port accepts a TCP connection.</summary>
+    private static async Task<bool> BrokerAcceptsAsync()
+    {
+        var amqp = new Uri(ServiceEnvironment.RabbitMq);
+        using var client = new System.Net.Sockets.TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await client.ConnectAsync(amqp.Host, amqp.Port, timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<ShardCounts> ShardCountsAsync(Guid run) =>
+        (await _stack.QueryAsync(
+            $"SELECT count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'pending'), count(*) FROM shards WHERE run_id = '{run}'",
+            r => new ShardCounts(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)))).Single();
 
     /// <summary>
     /// The promise: every image of the corpus has exactly one prediction in the run, none failed, every shard is
@@ -554,11 +814,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         return counts;
     }
 
-    private async Task<long> ErrorQueueDepthAsync()
-    {
-        using var broker = new BrokerManagement(_stack);
-        return await broker.DepthAsync(ErrorQueue) ?? 0;
-    }
+    private async Task<long> ErrorQueueDepthAsync() => (await _stack.QueueDepthsAsync()).GetValueOrDefault(ErrorQueue);
 
     private static byte[] Envelope(string messageType, string messageJson)
     {
@@ -577,34 +833,19 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         return Encoding.UTF8.GetBytes(json);
     }
 
-    /// <summary>Polls <paramref name="condition"/> (tolerating a database that is restarting) until it holds.</summary>
-    private static async Task WaitUntilAsync(string what, Func<Task<bool>> condition, TimeSpan timeout, Func<string>? describe = null)
+    private sealed record Corpus(string Path, int Count);
+
+    private sealed record ShardCounts(long Completed, long Pending, long Total)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
-            {
-                NpgsqlConnection.ClearAllPools();
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"{what}: not within {timeout}{(describe is null ? "" : $"; {describe()}")}");
-            }
-
-            await Task.Delay(250);
-        }
+        public override string ToString() => $"{Completed} of {Total} shards completed, {Pending} queued";
     }
 
-    private sealed record Corpus(string Path, int Count);
+    private sealed record HealthSample(string State, ShardCounts? Counts)
+    {
+        public bool IsHealthy => State == "200 Healthy";
+
+        public override string ToString() => Counts is null ? State : $"{State} ({Counts})";
+    }
 
     private sealed record RunCounts(
         long Images,

@@ -48,7 +48,13 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
 
         var workerUrl = Regex.Match(worker.Output, @"Now listening on: (http://127\.0\.0\.1:\d+)").Groups[1].Value;
         using var http = new HttpClient();
-        var fromWorker = PrometheusText.Parse(await http.GetStringAsync($"{workerUrl}/metrics"));
+        // The run is complete once its last shard committed; the worker counts that shard just after: wait for it.
+        var fromWorker = await Eventually.WaitUntilAsync(
+            "the worker's metrics count all 3 shards and none in flight",
+            async () => PrometheusText.Parse(await http.GetStringAsync($"{workerUrl}/metrics")),
+            m => m.Samples.Any(x => x.Name == "enb_shards_total" && x.Labels.GetValueOrDefault("outcome") == "completed" && x.Value == 3) && m.Samples.Any(x => x.Name == "enb_shards_in_flight" && x.Value == 0),
+            TimeSpan.FromSeconds(30),
+            m => string.Join(", ", m.Samples.Where(x => x.Name is "enb_shards_total" or "enb_shards_in_flight").Select(x => $"{x.Name}{{{string.Join(",", x.Labels.Select(l => $"{l.Key}={l.Value}"))}}}={x.Value}")));
         Assert.Equal(5, fromWorker.Value("enb_images_total", ("status", "ok")));
         Assert.Equal(1, fromWorker.Value("enb_images_total", ("status", "failed"), ("stage", "decode")));
         Assert.Equal(3, fromWorker.Value("enb_shards_total", ("outcome", "completed")));
@@ -63,15 +69,15 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.Equal(1, fromWorker.Value("enb_execution_provider", ("provider", "CPU")));
         Assert.True(fromWorker.Value("enb_stage_seconds_sum", ("stage", "decode")) > 0);
 
-        // The scheduler reads the queue every 5 s: wait for a reading that sees the worker attached.
-        var fromScheduler = PrometheusText.Parse(await http.GetStringAsync($"{schedulerUrl}/metrics"));
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!fromScheduler.Samples.Any(s => s.Name == "enb_queue_consumers" && s.Value >= 1) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(500);
-            fromScheduler = PrometheusText.Parse(await http.GetStringAsync($"{schedulerUrl}/metrics"));
-        }
-
+        // The scheduler reads the queue every 5 s from the management API, whose figures lag: wait for a reading that
+        // sees the worker attached and the queue drained.
+        var fromScheduler = await Eventually.WaitUntilAsync(
+            "the scheduler's metrics show 1 consumer and 0 messages on process-shard",
+            async () => PrometheusText.Parse(await http.GetStringAsync($"{schedulerUrl}/metrics")),
+            m => m.Samples.Any(x => x.Name == "enb_queue_consumers" && x.Labels.GetValueOrDefault("queue") == "process-shard" && x.Value == 1)
+                && m.Samples.Any(x => x.Name == "enb_queue_messages" && x.Labels.GetValueOrDefault("queue") == "process-shard" && x.Value == 0),
+            TimeSpan.FromSeconds(60),
+            m => string.Join(", ", m.Samples.Where(x => x.Name is "enb_queue_consumers" or "enb_queue_messages").Select(x => $"{x.Name}{{{string.Join(",", x.Labels.Select(l => $"{l.Key}={l.Value}"))}}}={x.Value}")));
         Assert.Equal(0, fromScheduler.Value("enb_queue_messages", ("queue", "process-shard")));
         Assert.Equal(1, fromScheduler.Value("enb_queue_consumers", ("queue", "process-shard")));
         Assert.Contains(fromScheduler.Samples, s => s.Name == "enb_runs_active");

@@ -62,9 +62,9 @@ public sealed class RunControlTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("over the error budget of 5.0%", run.Reason, StringComparison.Ordinal);
 
         // Shards in progress stop at their next lease renewal (2 s here); after that nothing moves.
-        await QuiesceAsync("SELECT count(*) FROM predictions", TimeSpan.FromSeconds(20));
-        var shards = await ShardCountsAsync();
-        Assert.Equal(0, shards.GetValueOrDefault("running") + shards.GetValueOrDefault("pending"));
+        await QuiesceAsync("SELECT count(*) FROM predictions", RunEnd);
+        var shards = await Eventually.WaitUntilAsync(
+            "no shard running or pending", ShardCountsAsync, c => c.GetValueOrDefault("running") + c.GetValueOrDefault("pending") == 0, RunEnd, Describe);
         Assert.True(shards.GetValueOrDefault("skipped") > 0, $"no shard was skipped: {Describe(shards)}");
         var labeled = await _stack.ScalarAsync("SELECT count(*) FROM predictions");
         Assert.True(labeled < good, $"every good image was labeled ({labeled}): the budget stopped nothing");
@@ -88,9 +88,12 @@ public sealed class RunControlTests(ITestOutputHelper output) : IAsyncLifetime
         (string, string)[] renewEverySecond = [.. Throttled, ("Pipeline__LeaseRenewalSeconds", "1")];
         var (first, second) = (await StartWorkerAsync(renewEverySecond), await StartWorkerAsync(renewEverySecond));
         var runId = await SubmitAsync("cancel", shardSize: 128, budget: "0");
-        await WaitUntilAsync("both workers hold a shard and a shard is done", async () =>
-            await _stack.ScalarAsync("SELECT count(DISTINCT worker_id) FROM shards WHERE status = 'running'") == 2
-            && await _stack.ScalarAsync("SELECT count(*) FROM shards WHERE status = 'completed'") >= 1);
+        await Eventually.WaitUntilAsync(
+            "both workers hold a shard and a shard is done",
+            async () => await _stack.ScalarAsync("SELECT count(DISTINCT worker_id) FROM shards WHERE status = 'running'") == 2
+                && await _stack.ScalarAsync("SELECT count(*) FROM shards WHERE status = 'completed'") >= 1,
+            RunEnd,
+            () => Describe(ShardCountsAsync().GetAwaiter().GetResult()));
         var before = await ShardCountsAsync();
 
         var clock = Stopwatch.StartNew();
@@ -99,22 +102,27 @@ public sealed class RunControlTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(exitCode == ExitCodes.Success, text);
         Log($"INJECTED: enb cancel (returned in {cancelReturned.TotalSeconds:F1} s) with shards {Describe(before)}");
 
-        await QuiesceAsync("SELECT count(*) FROM predictions", TimeSpan.FromSeconds(30));
+        await QuiesceAsync("SELECT count(*) FROM predictions", RunEnd);
         // From the database's own timestamps (one clock: workers and CLI run on this machine): the last shard commit
         // after the run was marked cancelled. Starting the CLI takes seconds on a busy 2-core machine; that is not the stop.
         var stoppedAfter = TimeSpan.FromSeconds(Math.Max(0, await SecondsAsync(
             "SELECT EXTRACT(EPOCH FROM (SELECT max(completed_at) FROM shards) - (SELECT finished_at FROM runs))")));
-        await WaitUntilAsync("the queue is drained", async () => await _stack.QueueDepthAsync("process-shard") == 0);
-        var after = await ShardCountsAsync();
+        await Eventually.WaitUntilAsync(
+            "the process-shard queue is drained", _stack.QueueDepthsAsync, d => d.GetValueOrDefault("process-shard") == 0, RunEnd, RabbitMqQueues.Describe);
+        // At most the shards in flight at the cancel (2 workers x ShardConcurrency 2) may commit after it; a queued one
+        // that ran anyway would push this over. A count, not a time limit: on a loaded machine a commit can be late.
+        var committedAfterCancel = await _stack.ScalarAsync(
+            "SELECT count(*) FROM shards WHERE status = 'completed' AND completed_at > (SELECT finished_at FROM runs)");
+        var after = await Eventually.WaitUntilAsync(
+            "no shard running or pending", ShardCountsAsync, c => c.GetValueOrDefault("running") + c.GetValueOrDefault("pending") == 0, RunEnd, Describe);
         var labeled = await _stack.ScalarAsync("SELECT count(*) FROM predictions");
         var stoppedMidShard = Regex.Count(first.Output + second.Output, "stopped: its run has ended");
 
         Assert.Equal("cancelled", (await _stack.QueryAsync("SELECT status FROM runs", r => r.GetString(0))).Single());
-        Assert.Equal(0, after.GetValueOrDefault("running") + after.GetValueOrDefault("pending"));
         Assert.True(labeled < images, "the whole run finished before the cancel took effect");
         Assert.True(stoppedMidShard >= 1, $"no shard in progress was stopped:\n{first.Output}\n{second.Output}");
-        Assert.True(stoppedAfter < TimeSpan.FromSeconds(10), $"shards kept committing for {stoppedAfter.TotalSeconds:F1} s after the cancel");
-        Log($"VERIFIED: last shard commit {stoppedAfter.TotalSeconds:F1} s after the run was marked cancelled; {stoppedMidShard} shard(s) stopped mid-way, "
+        Assert.True(committedAfterCancel <= 4, $"{committedAfterCancel} shards committed after the cancel, more than the 4 in flight at it; shards {Describe(after)}");
+        Log($"VERIFIED: {committedAfterCancel} shard(s) committed after the run was marked cancelled (the last {stoppedAfter.TotalSeconds:F1} s after it); {stoppedMidShard} shard(s) stopped mid-way, "
             + $"shards {Describe(after)}; {labeled} of {images} images labeled; process-shard queue empty");
     }
 
@@ -222,7 +230,7 @@ public sealed class RunControlTests(ITestOutputHelper output) : IAsyncLifetime
         var changedAt = TimeSpan.Zero;
         while (clock.Elapsed - changedAt < TimeSpan.FromSeconds(4))
         {
-            Assert.True(clock.Elapsed < timeout, $"'{sql}' still changing after {timeout}");
+            Assert.True(clock.Elapsed < timeout, $"'{sql}' still changing after {timeout.TotalSeconds:F0} s; last value {last}, changed {(clock.Elapsed - changedAt).TotalSeconds:F1} s ago");
             await Task.Delay(100);
             var now = await _stack.ScalarAsync(sql);
             if (now != last)
@@ -232,15 +240,5 @@ public sealed class RunControlTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         return changedAt;
-    }
-
-    private static async Task WaitUntilAsync(string what, Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + RunEnd;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{what}: not within {RunEnd}");
-            await Task.Delay(200);
-        }
     }
 }

@@ -88,21 +88,14 @@ public sealed class PostgresFaultTests(PostgresDatabase postgres) : IClassFixtur
         Assert.Equal(1L, (await database.Runs.GetProgressAsync(run.Id, None)).Succeeded);
     }
 
-    private async Task<int> WaitForLockWaiterAsync(int blockerPid)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            if (await ScalarOnNewConnectionAsync(
-                $"SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> {blockerPid}") is int pid)
-            {
-                return pid;
-            }
-
-            await Task.Delay(25);
-        }
-
-        throw new TimeoutException("the writer never waited on the blocker's row lock");
-    }
+    private async Task<int> WaitForLockWaiterAsync(int blockerPid) =>
+        (int)(await Eventually.WaitUntilAsync(
+            "the writer waits on the blocker's row lock",
+            () => ScalarOnNewConnectionAsync(
+                $"SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> {blockerPid}"),
+            pid => pid is int,
+            TimeSpan.FromSeconds(60),
+            pid => pid is null ? "no backend waiting on a lock" : $"pid {pid}"))!;
 
     private async Task<long> IdleConnectionsAsync() =>
         (long)(await ScalarOnNewConnectionAsync(
