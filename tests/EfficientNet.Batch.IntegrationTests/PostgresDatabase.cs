@@ -16,7 +16,7 @@ public sealed class PostgresDatabase : IAsyncLifetime
 {
     public const string EnvironmentVariable = "ConnectionStrings__Postgres";
 
-    private readonly bool migrate;
+    private readonly bool _migrate;
 
     public PostgresDatabase()
         : this(migrate: true)
@@ -25,7 +25,7 @@ public sealed class PostgresDatabase : IAsyncLifetime
 
     private PostgresDatabase(bool migrate)
     {
-        this.migrate = migrate;
+        _migrate = migrate;
     }
 
     public string Name { get; } = $"enb_test_{Guid.NewGuid():N}";
@@ -48,7 +48,7 @@ public sealed class PostgresDatabase : IAsyncLifetime
     {
         await ExecuteOnServerAsync($"CREATE DATABASE \"{Name}\"");
         ConnectionString = new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = Name }.ConnectionString;
-        if (migrate)
+        if (_migrate)
         {
             await using var services = new ServiceCollection().AddPostgresStorage(ConnectionString).BuildServiceProvider();
             await services.GetRequiredService<IRunStore>().MigrateAsync(CancellationToken.None);

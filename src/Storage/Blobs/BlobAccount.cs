@@ -35,24 +35,24 @@ public sealed class BlobAccount
         + "an account URL with a SAS token (https://<account>.blob.core.windows.net/?sv=...&sig=...), "
         + "or an account URL alone (signs in with DefaultAzureCredential)";
 
-    private readonly string? setting;
-    private readonly Lazy<BlobServiceClient> client;
+    private readonly string? _setting;
+    private readonly Lazy<BlobServiceClient> _client;
 
     public BlobAccount(string? setting, ImageStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        this.setting = string.IsNullOrWhiteSpace(setting) ? null : setting.Trim();
+        _setting = string.IsNullOrWhiteSpace(setting) ? null : setting.Trim();
         Options = options;
-        client = new Lazy<BlobServiceClient>(() => CreateClient(this.setting!, ClientOptions(options)));
+        _client = new Lazy<BlobServiceClient>(() => CreateClient(_setting!, ClientOptions(options)));
     }
 
     public ImageStoreOptions Options { get; }
 
-    public bool IsConfigured => setting is not null;
+    public bool IsConfigured => _setting is not null;
 
     /// <exception cref="InvalidOperationException">ConnectionStrings:Blob is missing or malformed; the message names the key.</exception>
     public BlobServiceClient Client => IsConfigured
-        ? client.Value
+        ? _client.Value
         : throw new InvalidOperationException(
             $"az:// locations and models need {ConfigurationKey} (environment variable ConnectionStrings__Blob): {Forms}");
 

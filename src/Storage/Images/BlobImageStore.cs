@@ -16,18 +16,18 @@ namespace EfficientNet.Batch.Storage.Images;
 /// </summary>
 public sealed class BlobImageStore : IImageStore
 {
-    private readonly BlobContainerClient container;
-    private readonly string prefix;
-    private readonly long maxBytes;
+    private readonly BlobContainerClient _container;
+    private readonly string _prefix;
+    private readonly long _maxBytes;
 
     public BlobImageStore(BlobContainerClient container, string prefix, long maxBytes)
     {
         ArgumentNullException.ThrowIfNull(container);
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-        this.container = container;
-        this.prefix = prefix.Trim('/');
-        this.maxBytes = maxBytes;
+        _container = container;
+        _prefix = prefix.Trim('/');
+        _maxBytes = maxBytes;
     }
 
     public async Task<byte[]> ReadAsync(string key, CancellationToken cancellationToken)
@@ -37,17 +37,17 @@ public sealed class BlobImageStore : IImageStore
             throw new ImageFetchException(problem);
         }
 
-        var name = prefix.Length == 0 ? key : prefix + "/" + key;
-        var shown = $"{container.Name}/{name}";
+        var name = _prefix.Length == 0 ? key : _prefix + "/" + key;
+        var shown = $"{_container.Name}/{name}";
         BlobDownloadStreamingResult download;
         try
         {
-            download = (await container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
+            download = (await _container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
             throw new ImageFetchException(e.ErrorCode == BlobErrorCode.ContainerNotFound
-                ? $"blob not found: {shown} (container '{container.Name}' does not exist)"
+                ? $"blob not found: {shown} (container '{_container.Name}' does not exist)"
                 : $"blob not found: {shown}");
         }
         catch (RequestFailedException e) when (e.Status is 401 or 403)
@@ -66,9 +66,9 @@ public sealed class BlobImageStore : IImageStore
         using (download)
         {
             var length = download.Details.ContentLength;
-            if (length > maxBytes)
+            if (length > _maxBytes)
             {
-                throw new ImageFetchException($"blob is {length:N0} bytes, over the limit of {maxBytes:N0} bytes: {shown}");
+                throw new ImageFetchException($"blob is {length:N0} bytes, over the limit of {_maxBytes:N0} bytes: {shown}");
             }
 
             if (length == 0)

@@ -7,8 +7,8 @@ namespace EfficientNet.Batch.Storage.Images;
 /// </summary>
 public sealed class LocalFolderImageStore : IImageStore
 {
-    private readonly string realRoot;
-    private readonly long maxBytes;
+    private readonly string _realRoot;
+    private readonly long _maxBytes;
 
     public LocalFolderImageStore(string rootFolder, long maxBytes)
     {
@@ -20,8 +20,8 @@ public sealed class LocalFolderImageStore : IImageStore
             throw new DirectoryNotFoundException($"image folder not found: {RootFolder}");
         }
 
-        realRoot = RealPath.Resolve(RootFolder);
-        this.maxBytes = maxBytes;
+        _realRoot = RealPath.Resolve(RootFolder);
+        _maxBytes = maxBytes;
     }
 
     public string RootFolder { get; }
@@ -50,9 +50,9 @@ public sealed class LocalFolderImageStore : IImageStore
         using (handle)
         {
             var length = RandomAccess.GetLength(handle);
-            if (length > maxBytes)
+            if (length > _maxBytes)
             {
-                throw new ImageFetchException($"file is {length:N0} bytes, over the limit of {maxBytes:N0} bytes: {key}");
+                throw new ImageFetchException($"file is {length:N0} bytes, over the limit of {_maxBytes:N0} bytes: {key}");
             }
 
             if (length == 0)
@@ -118,14 +118,14 @@ public sealed class LocalFolderImageStore : IImageStore
         string path;
         try
         {
-            path = RealPath.Resolve(realRoot, segments);
+            path = RealPath.Resolve(_realRoot, segments);
         }
         catch (IOException ex)
         {
             throw new ImageFetchException($"cannot resolve {key}: {ex.Message}", ex);
         }
 
-        if (!RealPath.IsInside(path, realRoot))
+        if (!RealPath.IsInside(path, _realRoot))
         {
             throw new ImageFetchException($"symbolic link leads outside the image folder: {key}");
         }

@@ -19,21 +19,21 @@ namespace EfficientNet.Batch.Storage.Images;
 /// </summary>
 public sealed class ManifestImageStore : IImageStore
 {
-    private readonly string folder;
-    private readonly BlobAccount blobs;
-    private readonly ImageStoreOptions options;
-    private readonly ConcurrentDictionary<string, BlobImageStore> containers = new(StringComparer.Ordinal);
-    private LocalFolderImageStore? local;
-    private LocalFolderImageStore? anywhere;
+    private readonly string _folder;
+    private readonly BlobAccount _blobs;
+    private readonly ImageStoreOptions _options;
+    private readonly ConcurrentDictionary<string, BlobImageStore> _containers = new(StringComparer.Ordinal);
+    private LocalFolderImageStore? _local;
+    private LocalFolderImageStore? _anywhere;
 
     public ManifestImageStore(string manifestPath, BlobAccount blobs, ImageStoreOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(manifestPath);
         ArgumentNullException.ThrowIfNull(blobs);
         ArgumentNullException.ThrowIfNull(options);
-        folder = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
-        this.blobs = blobs;
-        this.options = options;
+        _folder = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
+        _blobs = blobs;
+        _options = options;
     }
 
     public Task<byte[]> ReadAsync(string key, CancellationToken cancellationToken)
@@ -72,7 +72,7 @@ public sealed class ManifestImageStore : IImageStore
         }
 
         // A missing ConnectionStrings:Blob throws InvalidOperationException here: the shard fails, naming the key.
-        var store = containers.GetOrAdd(container, c => new BlobImageStore(blobs.Container(c), "", options.MaxImageBytes));
+        var store = _containers.GetOrAdd(container, c => new BlobImageStore(_blobs.Container(c), "", _options.MaxImageBytes));
         return store.ReadAsync(name, cancellationToken);
     }
 
@@ -83,15 +83,15 @@ public sealed class ManifestImageStore : IImageStore
             throw new ImageFetchException($"image key contains a NUL character: {key.Replace("\0", "\\0", StringComparison.Ordinal)}");
         }
 
-        var full = Path.GetFullPath(path, folder);
-        if (options.AllowManifestPathsOutsideFolder)
+        var full = Path.GetFullPath(path, _folder);
+        if (_options.AllowManifestPathsOutsideFolder)
         {
             var root = Path.GetPathRoot(full)!;
-            anywhere ??= new LocalFolderImageStore(root, options.MaxImageBytes);
-            return anywhere.ReadAsync(Path.GetRelativePath(root, full).Replace(Path.DirectorySeparatorChar, '/'), cancellationToken);
+            _anywhere ??= new LocalFolderImageStore(root, _options.MaxImageBytes);
+            return _anywhere.ReadAsync(Path.GetRelativePath(root, full).Replace(Path.DirectorySeparatorChar, '/'), cancellationToken);
         }
 
-        var relative = Path.GetRelativePath(folder, full);
+        var relative = Path.GetRelativePath(_folder, full);
         if (relative == ".")
         {
             throw new ImageFetchException($"a folder, not a file: {key}");
@@ -100,7 +100,7 @@ public sealed class ManifestImageStore : IImageStore
         if (relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative))
         {
             throw new ImageFetchException(
-                $"manifest references a file outside its folder {folder}: {key} "
+                $"manifest references a file outside its folder {_folder}: {key} "
                 + $"(set {ImageStoreOptions.SectionName}:{nameof(ImageStoreOptions.AllowManifestPathsOutsideFolder)}=true to allow)");
         }
 
@@ -109,17 +109,17 @@ public sealed class ManifestImageStore : IImageStore
 
     private LocalFolderImageStore Local()
     {
-        if (local is null)
+        if (_local is null)
         {
-            if (!Directory.Exists(folder))
+            if (!Directory.Exists(_folder))
             {
                 // Not one image's fault: this worker cannot see the manifest's folder at all.
-                throw new DirectoryNotFoundException($"the manifest's folder is not on this machine: {folder}");
+                throw new DirectoryNotFoundException($"the manifest's folder is not on this machine: {_folder}");
             }
 
-            local = new LocalFolderImageStore(folder, options.MaxImageBytes);
+            _local = new LocalFolderImageStore(_folder, _options.MaxImageBytes);
         }
 
-        return local;
+        return _local;
     }
 }

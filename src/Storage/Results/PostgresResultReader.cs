@@ -23,16 +23,16 @@ public sealed class PostgresResultReader : IResultReader
         ORDER BY 1
         """;
 
-    private readonly NpgsqlDataSource dataSource;
+    private readonly NpgsqlDataSource _dataSource;
 
     public PostgresResultReader(NpgsqlDataSource dataSource)
     {
-        this.dataSource = dataSource;
+        _dataSource = dataSource;
     }
 
     public async IAsyncEnumerable<ExportRow> ReadAsync(Guid runId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(Query);
+        await using var command = _dataSource.CreateCommand(Query);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

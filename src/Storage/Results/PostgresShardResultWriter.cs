@@ -75,13 +75,13 @@ public sealed class PostgresShardResultWriter : IShardResultWriter
 
     private static readonly string Completed = EnumText.Of(ShardStatus.Completed);
 
-    private readonly NpgsqlDataSource dataSource;
-    private readonly TimeProvider time;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly TimeProvider _time;
 
     public PostgresShardResultWriter(NpgsqlDataSource dataSource, TimeProvider time)
     {
-        this.dataSource = dataSource;
-        this.time = time;
+        _dataSource = dataSource;
+        _time = time;
     }
 
     public async Task WriteAsync(ShardResult result, CancellationToken cancellationToken)
@@ -90,9 +90,9 @@ public sealed class PostgresShardResultWriter : IShardResultWriter
         ArgumentException.ThrowIfNullOrWhiteSpace(result.WorkerId);
         cancellationToken.ThrowIfCancellationRequested();
         var labels = result.Predictions.Select(TopLabels.Descending).ToArray();
-        var now = time.GetUtcNow().UtcDateTime;
+        var now = _time.GetUtcNow().UtcDateTime;
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         // The shard row stays locked until commit: two deliveries of one shard write one after the other.

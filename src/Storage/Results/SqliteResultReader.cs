@@ -27,16 +27,16 @@ public sealed class SqliteResultReader : IResultReader
         ORDER BY 1
         """;
 
-    private readonly SqliteDatabase database;
+    private readonly SqliteDatabase _database;
 
     public SqliteResultReader(SqliteDatabase database)
     {
-        this.database = database;
+        _database = database;
     }
 
     public async IAsyncEnumerable<ExportRow> ReadAsync(Guid runId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = Query;
         command.Parameters.AddWithValue("$run", SqliteValues.Uuid(runId));

@@ -16,13 +16,13 @@ namespace EfficientNet.Batch.Storage.Results;
 /// </summary>
 public sealed class SqliteShardResultWriter : IShardResultWriter
 {
-    private readonly SqliteDatabase database;
-    private readonly TimeProvider time;
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
 
     public SqliteShardResultWriter(SqliteDatabase database, TimeProvider time)
     {
-        this.database = database;
-        this.time = time;
+        _database = database;
+        _time = time;
     }
 
     public async Task WriteAsync(ShardResult result, CancellationToken cancellationToken)
@@ -30,10 +30,10 @@ public sealed class SqliteShardResultWriter : IShardResultWriter
         ArgumentNullException.ThrowIfNull(result);
         ArgumentException.ThrowIfNullOrWhiteSpace(result.WorkerId);
         cancellationToken.ThrowIfCancellationRequested();
-        var now = time.GetUtcNow().UtcDateTime;
+        var now = _time.GetUtcNow().UtcDateTime;
         var runId = SqliteValues.Uuid(result.RunId);
 
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _database.OpenConnectionAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
 
         var shardImages = ReadShardImageIds(connection, transaction, runId, result.ShardId)

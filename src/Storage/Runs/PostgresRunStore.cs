@@ -50,12 +50,12 @@ public sealed class PostgresRunStore : RunStore<PostgresBatchDbContext>
 
     private static readonly string Pending = EnumText.Of(ShardStatus.Pending);
 
-    private readonly NpgsqlDataSource dataSource;
+    private readonly NpgsqlDataSource _dataSource;
 
     public PostgresRunStore(NpgsqlDataSource dataSource, IDbContextFactory<PostgresBatchDbContext> contexts, TimeProvider time)
         : base(contexts, time)
     {
-        this.dataSource = dataSource;
+        _dataSource = dataSource;
     }
 
     /// <summary>Key of the session-level advisory lock that serialises migrations across processes.</summary>
@@ -70,7 +70,7 @@ public sealed class PostgresRunStore : RunStore<PostgresBatchDbContext>
         // Several services may start at once against an empty or older database. EF Core's own migration lock did not
         // stop two of them from applying the same second migration (measured: "column already exists"), so the
         // whole migration runs under an advisory lock held on a separate connection.
-        await using var lockConnection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var lockConnection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using (var acquire = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLock})", lockConnection))
         {
             await acquire.ExecuteNonQueryAsync(cancellationToken);
@@ -94,7 +94,7 @@ public sealed class PostgresRunStore : RunStore<PostgresBatchDbContext>
         EnsureShardKeys(source, keys);
         var keyArray = keys as string[] ?? keys.ToArray();
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =

@@ -10,17 +10,17 @@ namespace EfficientNet.Batch.Storage.Runs;
 /// <summary>The run store of embedded mode: one SQLite file in write-ahead-log mode.</summary>
 public sealed class SqliteRunStore : RunStore<SqliteBatchDbContext>
 {
-    private readonly SqliteDatabase database;
+    private readonly SqliteDatabase _database;
 
     public SqliteRunStore(SqliteDatabase database, IDbContextFactory<SqliteBatchDbContext> contexts, TimeProvider time)
         : base(contexts, time)
     {
-        this.database = database;
+        _database = database;
     }
 
     public override async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await database.PrepareFileAsync(cancellationToken);
+        await _database.PrepareFileAsync(cancellationToken);
         await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
     }

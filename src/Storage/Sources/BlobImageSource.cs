@@ -15,28 +15,28 @@ namespace EfficientNet.Batch.Storage.Sources;
 /// </summary>
 public sealed class BlobImageSource : IImageSource
 {
-    private readonly BlobContainerClient container;
-    private readonly BlobLocation location;
-    private readonly int pageSize;
+    private readonly BlobContainerClient _container;
+    private readonly BlobLocation _location;
+    private readonly int _pageSize;
 
     public BlobImageSource(BlobContainerClient container, BlobLocation location, int pageSize)
     {
         ArgumentNullException.ThrowIfNull(container);
         ArgumentNullException.ThrowIfNull(location);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
-        this.container = container;
-        this.location = location;
-        this.pageSize = pageSize;
+        _container = container;
+        _location = location;
+        _pageSize = pageSize;
     }
 
-    public string Location => location.ToString();
+    public string Location => _location.ToString();
 
     public async IAsyncEnumerable<string> EnumerateKeysAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var prefix = location.ListPrefix;
-        var pages = container
+        var prefix = _location.ListPrefix;
+        var pages = _container
             .GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken)
-            .AsPages(continuationToken: null, pageSizeHint: pageSize)
+            .AsPages(continuationToken: null, pageSizeHint: _pageSize)
             .GetAsyncEnumerator(cancellationToken);
         try
         {
@@ -69,7 +69,7 @@ public sealed class BlobImageSource : IImageSource
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            throw new BlobStorageException($"cannot list {Location}: container '{container.Name}' not found ({BlobErrors.Describe(e)})");
+            throw new BlobStorageException($"cannot list {Location}: container '{_container.Name}' not found ({BlobErrors.Describe(e)})");
         }
         catch (Exception e) when (BlobErrors.IsRequestFailure(e))
         {

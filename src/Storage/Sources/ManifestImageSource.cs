@@ -12,7 +12,7 @@ namespace EfficientNet.Batch.Storage.Sources;
 /// </summary>
 public sealed class ManifestImageSource : IImageSource
 {
-    private readonly ManifestLocation manifest;
+    private readonly ManifestLocation _manifest;
 
     public ManifestImageSource(ManifestLocation manifest)
     {
@@ -22,17 +22,17 @@ public sealed class ManifestImageSource : IImageSource
             throw new FileNotFoundException($"manifest not found: {manifest.ManifestPath}", manifest.ManifestPath);
         }
 
-        this.manifest = manifest;
+        _manifest = manifest;
     }
 
-    public string Location => manifest.ToString();
+    public string Location => _manifest.ToString();
 
     public async IAsyncEnumerable<string> EnumerateKeysAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(
-            manifest.ManifestPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            _manifest.ManifestPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
         using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        await foreach (var key in ManifestReader.ReadKeysAsync(reader, manifest.Format, manifest.ManifestPath, cancellationToken))
+        await foreach (var key in ManifestReader.ReadKeysAsync(reader, _manifest.Format, _manifest.ManifestPath, cancellationToken))
         {
             yield return key;
         }

@@ -8,23 +8,23 @@ namespace EfficientNet.Batch.IntegrationTests.Blobs;
 public sealed class ManifestSourceTests : IClassFixture<BlobContainerFixture>, IDisposable
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private readonly BlobContainerFixture container;
-    private readonly TempDirectory folder = new("enb-manifest");
-    private readonly TempDirectory outside = new("enb-outside");
+    private readonly BlobContainerFixture _container;
+    private readonly TempDirectory _folder = new("enb-manifest");
+    private readonly TempDirectory _outside = new("enb-outside");
 
     public ManifestSourceTests(BlobContainerFixture container)
     {
-        this.container = container;
-        Directory.CreateDirectory(folder.File("imgs/sub"));
-        File.WriteAllBytes(folder.File("imgs/a.jpg"), [1]);
-        File.WriteAllBytes(folder.File("imgs/sub/b.png"), [2]);
-        File.WriteAllBytes(outside.File("secret.jpg"), [6, 6, 6]);
+        _container = container;
+        Directory.CreateDirectory(_folder.File("imgs/sub"));
+        File.WriteAllBytes(_folder.File("imgs/a.jpg"), [1]);
+        File.WriteAllBytes(_folder.File("imgs/sub/b.png"), [2]);
+        File.WriteAllBytes(_outside.File("secret.jpg"), [6, 6, 6]);
     }
 
     public void Dispose()
     {
-        folder.Dispose();
-        outside.Dispose();
+        _folder.Dispose();
+        _outside.Dispose();
     }
 
     [Theory]
@@ -34,15 +34,15 @@ public sealed class ManifestSourceTests : IClassFixture<BlobContainerFixture>, I
     public async Task Each_format_lists_its_references_and_the_store_reads_local_and_blob_keys(string name, string content)
     {
         var prefix = BlobContainerFixture.NewPrefix();
-        var blob = $"az://{container.Name}/{prefix}/c.webp";
-        await container.UploadAsync($"{prefix}/c.webp", [3]);
-        await File.WriteAllTextAsync(folder.File(name), content.Replace("{blob}", blob, StringComparison.Ordinal));
+        var blob = $"az://{_container.Name}/{prefix}/c.webp";
+        await _container.UploadAsync($"{prefix}/c.webp", [3]);
+        await File.WriteAllTextAsync(_folder.File(name), content.Replace("{blob}", blob, StringComparison.Ordinal));
 
-        var source = Sources().Create("manifest:" + folder.File(name));
+        var source = Sources().Create("manifest:" + _folder.File(name));
         var keys = await KeysAsync(source);
         var store = Stores().Create(source.Location);
 
-        Assert.Equal("manifest:" + folder.File(name), source.Location);
+        Assert.Equal("manifest:" + _folder.File(name), source.Location);
         Assert.Equal(["imgs/a.jpg", "./imgs/sub/b.png", blob], keys);
         Assert.Equal([1], await store.ReadAsync(keys[0], None));
         Assert.Equal([2], await store.ReadAsync(keys[1], None));
@@ -52,31 +52,31 @@ public sealed class ManifestSourceTests : IClassFixture<BlobContainerFixture>, I
     [Fact]
     public async Task A_manifest_file_given_as_a_plain_path_is_a_manifest()
     {
-        await File.WriteAllTextAsync(folder.File("list.txt"), "imgs/a.jpg\n");
+        await File.WriteAllTextAsync(_folder.File("list.txt"), "imgs/a.jpg\n");
 
-        var source = Sources().Create(folder.File("list.txt"));
+        var source = Sources().Create(_folder.File("list.txt"));
 
-        Assert.Equal("manifest:" + folder.File("list.txt"), source.Location);
+        Assert.Equal("manifest:" + _folder.File("list.txt"), source.Location);
         Assert.Equal(["imgs/a.jpg"], await KeysAsync(source));
     }
 
     [Fact]
     public async Task An_absolute_path_inside_the_manifest_folder_is_read()
     {
-        Assert.Equal([2], await Store().ReadAsync(folder.File("imgs/sub/b.png"), None));
-        Assert.Equal([2], await Store().ReadAsync(new Uri(folder.File("imgs/sub/b.png")).AbsoluteUri, None));
+        Assert.Equal([2], await Store().ReadAsync(_folder.File("imgs/sub/b.png"), None));
+        Assert.Equal([2], await Store().ReadAsync(new Uri(_folder.File("imgs/sub/b.png")).AbsoluteUri, None));
     }
 
     [Fact]
     public async Task References_that_leave_the_manifest_folder_are_refused_naming_the_option()
     {
-        File.CreateSymbolicLink(folder.File("imgs/link.jpg"), outside.File("secret.jpg"));
-        var relativeEscape = Path.Combine("..", Path.GetFileName(outside.Path), "secret.jpg");
+        File.CreateSymbolicLink(_folder.File("imgs/link.jpg"), _outside.File("secret.jpg"));
+        var relativeEscape = Path.Combine("..", Path.GetFileName(_outside.Path), "secret.jpg");
 
-        foreach (var key in new[] { outside.File("secret.jpg"), relativeEscape, "imgs/../../x.jpg", new Uri(outside.File("secret.jpg")).AbsoluteUri })
+        foreach (var key in new[] { _outside.File("secret.jpg"), relativeEscape, "imgs/../../x.jpg", new Uri(_outside.File("secret.jpg")).AbsoluteUri })
         {
             var error = await Assert.ThrowsAsync<ImageFetchException>(() => Store().ReadAsync(key, None));
-            Assert.Contains($"manifest references a file outside its folder {folder.Path}: {key}", error.Message, StringComparison.Ordinal);
+            Assert.Contains($"manifest references a file outside its folder {_folder.Path}: {key}", error.Message, StringComparison.Ordinal);
             Assert.Contains("ImageStores:AllowManifestPathsOutsideFolder=true", error.Message, StringComparison.Ordinal);
         }
 
@@ -89,8 +89,8 @@ public sealed class ManifestSourceTests : IClassFixture<BlobContainerFixture>, I
     {
         var store = Store(allowOutside: true);
 
-        Assert.Equal([6, 6, 6], await store.ReadAsync(outside.File("secret.jpg"), None));
-        Assert.Equal([6, 6, 6], await store.ReadAsync(Path.Combine("..", Path.GetFileName(outside.Path), "secret.jpg"), None));
+        Assert.Equal([6, 6, 6], await store.ReadAsync(_outside.File("secret.jpg"), None));
+        Assert.Equal([6, 6, 6], await store.ReadAsync(Path.Combine("..", Path.GetFileName(_outside.Path), "secret.jpg"), None));
         Assert.Equal([1], await store.ReadAsync("imgs/a.jpg", None));
     }
 
@@ -111,33 +111,33 @@ public sealed class ManifestSourceTests : IClassFixture<BlobContainerFixture>, I
     [Fact]
     public async Task A_missing_blob_in_a_manifest_is_a_fetch_failure_naming_it()
     {
-        var error = await Assert.ThrowsAsync<ImageFetchException>(() => Store().ReadAsync($"az://{container.Name}/nope/x.jpg", None));
+        var error = await Assert.ThrowsAsync<ImageFetchException>(() => Store().ReadAsync($"az://{_container.Name}/nope/x.jpg", None));
 
-        Assert.Equal($"blob not found: {container.Name}/nope/x.jpg", error.Message);
+        Assert.Equal($"blob not found: {_container.Name}/nope/x.jpg", error.Message);
     }
 
     [Fact]
     public async Task A_malformed_manifest_stops_the_listing_naming_file_and_line()
     {
-        await File.WriteAllTextAsync(folder.File("list.jsonl"), "{\"key\":\"imgs/a.jpg\"}\n{oops\n");
+        await File.WriteAllTextAsync(_folder.File("list.jsonl"), "{\"key\":\"imgs/a.jpg\"}\n{oops\n");
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => KeysAsync(Sources().Create("manifest:" + folder.File("list.jsonl"))));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => KeysAsync(Sources().Create("manifest:" + _folder.File("list.jsonl"))));
 
-        Assert.StartsWith($"manifest {folder.File("list.jsonl")}, line 2: not valid JSON", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"manifest {_folder.File("list.jsonl")}, line 2: not valid JSON", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_missing_manifest_is_refused_naming_it()
     {
-        var error = Assert.Throws<FileNotFoundException>(() => Sources().Create("manifest:" + folder.File("nope.csv")));
+        var error = Assert.Throws<FileNotFoundException>(() => Sources().Create("manifest:" + _folder.File("nope.csv")));
 
-        Assert.Equal($"manifest not found: {folder.File("nope.csv")}", error.Message);
+        Assert.Equal($"manifest not found: {_folder.File("nope.csv")}", error.Message);
     }
 
     [Fact]
     public async Task A_worker_needs_only_the_manifest_folder_not_the_manifest()
     {
-        var store = Stores().Create("manifest:" + folder.File("never-written.csv"));
+        var store = Stores().Create("manifest:" + _folder.File("never-written.csv"));
 
         Assert.Equal([1], await store.ReadAsync("imgs/a.jpg", None));
     }
@@ -146,7 +146,7 @@ public sealed class ManifestSourceTests : IClassFixture<BlobContainerFixture>, I
     {
         var options = Azurite.FastRetries();
         options.AllowManifestPathsOutsideFolder = allowOutside;
-        return new ManifestImageStore(folder.File("list.txt"), Azurite.Account(options), options);
+        return new ManifestImageStore(_folder.File("list.txt"), Azurite.Account(options), options);
     }
 
     private static ImageStoreFactory Stores()

@@ -17,12 +17,12 @@ public sealed class ModelFileCacheTests : IClassFixture<BlobContainerFixture>, I
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly string ModelFolder = Path.GetDirectoryName(TestPaths.TestModel)!;
-    private readonly BlobContainerFixture container;
-    private readonly TempDirectory cacheRoot = new("enb-model-cache");
+    private readonly BlobContainerFixture _container;
+    private readonly TempDirectory _cacheRoot = new("enb-model-cache");
 
-    public ModelFileCacheTests(BlobContainerFixture container) => this.container = container;
+    public ModelFileCacheTests(BlobContainerFixture container) => _container = container;
 
-    public void Dispose() => cacheRoot.Dispose();
+    public void Dispose() => _cacheRoot.Dispose();
 
     private static string Sha256 { get; } = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(TestPaths.TestModel)));
 
@@ -33,11 +33,11 @@ public sealed class ModelFileCacheTests : IClassFixture<BlobContainerFixture>, I
 
         var path = await Cache().GetAsync(uri, Sha256.ToUpperInvariant(), None);
 
-        Assert.Equal(Path.Combine(cacheRoot.Path, Sha256, "model.onnx"), path);
+        Assert.Equal(Path.Combine(_cacheRoot.Path, Sha256, "model.onnx"), path);
         Assert.Equal(await File.ReadAllBytesAsync(TestPaths.TestModel), await File.ReadAllBytesAsync(path));
         var spec = ModelSpecFile.Load(ModelSpecFile.SpecPathFor(path));
         Assert.Equal(1000, ModelSpecFile.LoadLabels(spec, ModelSpecFile.SpecPathFor(path))!.Count);
-        Assert.Equal([Sha256], Directory.GetDirectories(cacheRoot.Path).Select(Path.GetFileName));
+        Assert.Equal([Sha256], Directory.GetDirectories(_cacheRoot.Path).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class ModelFileCacheTests : IClassFixture<BlobContainerFixture>, I
     {
         var uri = await UploadModelAsync();
         var first = await Cache().GetAsync(uri, Sha256, None);
-        await container.Client.GetBlobClient(BlobLocation.ParseBlobUri(uri).BlobName).DeleteAsync();
+        await _container.Client.GetBlobClient(BlobLocation.ParseBlobUri(uri).BlobName).DeleteAsync();
 
         Assert.Equal(first, await Cache().GetAsync(uri, Sha256, None));
     }
@@ -59,7 +59,7 @@ public sealed class ModelFileCacheTests : IClassFixture<BlobContainerFixture>, I
         var error = await Assert.ThrowsAsync<ModelSpecException>(() => Cache().GetAsync(uri, expected, None));
 
         Assert.Equal($"model {uri} has SHA-256 {Sha256} but the run expects {expected}", error.Message);
-        Assert.Empty(Directory.GetFileSystemEntries(cacheRoot.Path));
+        Assert.Empty(Directory.GetFileSystemEntries(_cacheRoot.Path));
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public sealed class ModelFileCacheTests : IClassFixture<BlobContainerFixture>, I
 
         var path = await Cache().GetAsync(uri, null, None);
 
-        Assert.Equal(Path.Combine(cacheRoot.Path, Sha256, "model.onnx"), path);
+        Assert.Equal(Path.Combine(_cacheRoot.Path, Sha256, "model.onnx"), path);
         Assert.Equal(Sha256, await ModelFiles.Sha256Async(path, None));
     }
 
@@ -92,7 +92,7 @@ public sealed class ModelFileCacheTests : IClassFixture<BlobContainerFixture>, I
         var paths = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => Cache().GetAsync(uri, Sha256, None))));
 
         Assert.Single(paths.Distinct());
-        Assert.Equal([Sha256], Directory.GetFileSystemEntries(cacheRoot.Path).Select(Path.GetFileName));
+        Assert.Equal([Sha256], Directory.GetFileSystemEntries(_cacheRoot.Path).Select(Path.GetFileName));
         Assert.Equal(Sha256, await ModelFiles.Sha256Async(paths[0], None));
     }
 
@@ -105,10 +105,10 @@ public sealed class ModelFileCacheTests : IClassFixture<BlobContainerFixture>, I
         var prefix = BlobContainerFixture.NewPrefix();
         await UploadModelAsync(prefix, skip: missing == "model" ? null : missing);
 
-        var error = await Assert.ThrowsAsync<ModelSpecException>(() => Cache().GetAsync($"az://{container.Name}/{prefix}/{model}", null, None));
+        var error = await Assert.ThrowsAsync<ModelSpecException>(() => Cache().GetAsync($"az://{_container.Name}/{prefix}/{model}", null, None));
 
-        Assert.Equal(message.Replace("{container}", container.Name, StringComparison.Ordinal).Replace("{prefix}", prefix, StringComparison.Ordinal), error.Message);
-        Assert.Empty(Directory.GetFileSystemEntries(cacheRoot.Path));
+        Assert.Equal(message.Replace("{container}", _container.Name, StringComparison.Ordinal).Replace("{prefix}", prefix, StringComparison.Ordinal), error.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(_cacheRoot.Path));
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class ModelFileCacheTests : IClassFixture<BlobContainerFixture>, I
         Assert.Equal(TestPaths.TestModel, await Cache().GetAsync(new Uri(TestPaths.TestModel).AbsoluteUri, Sha256, None));
         var error = await Assert.ThrowsAsync<ModelSpecException>(() => Cache().GetAsync(TestPaths.TestModel, new string('f', 64), None));
         Assert.Contains("but the run expects ffff", error.Message, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFileSystemEntries(cacheRoot.Path));
+        Assert.Empty(Directory.GetFileSystemEntries(_cacheRoot.Path));
     }
 
     [Fact]
@@ -127,11 +127,11 @@ public sealed class ModelFileCacheTests : IClassFixture<BlobContainerFixture>, I
         var wrongKey = Convert.ToBase64String(new byte[64]);
         var options = Azurite.FastRetries();
         var account = new BlobAccount(Azurite.ConnectionString.Replace(Azurite.AccountKey, wrongKey, StringComparison.Ordinal), options);
-        var cache = new ModelFileCache(account, Options.Create(new ModelCacheOptions { ModelCacheDirectory = cacheRoot.Path }), NullLogger<ModelFileCache>.Instance);
+        var cache = new ModelFileCache(account, Options.Create(new ModelCacheOptions { ModelCacheDirectory = _cacheRoot.Path }), NullLogger<ModelFileCache>.Instance);
 
-        var error = await Assert.ThrowsAsync<BlobStorageException>(() => cache.GetAsync($"az://{container.Name}/m/model.onnx", Sha256, None));
+        var error = await Assert.ThrowsAsync<BlobStorageException>(() => cache.GetAsync($"az://{_container.Name}/m/model.onnx", Sha256, None));
 
-        Assert.StartsWith($"cannot download az://{container.Name}/m/model.onnx: HTTP 403 AuthorizationFailure", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"cannot download az://{_container.Name}/m/model.onnx: HTTP 403 AuthorizationFailure", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(wrongKey, error.ToString(), StringComparison.Ordinal);
     }
 
@@ -152,7 +152,7 @@ public sealed class ModelFileCacheTests : IClassFixture<BlobContainerFixture>, I
     public async Task The_repository_tries_again_after_a_load_failed_for_a_reason_worth_retrying()
     {
         var uri = await UploadModelAsync();
-        var blocked = cacheRoot.File("blocked");
+        var blocked = _cacheRoot.File("blocked");
         await File.WriteAllTextAsync(blocked, "a file where the cache folder should be");
         var cache = new ModelFileCache(Azurite.Account(), Options.Create(new ModelCacheOptions { ModelCacheDirectory = blocked }), NullLogger<ModelFileCache>.Instance);
         await using var repository = Repository(cache);
@@ -172,7 +172,7 @@ public sealed class ModelFileCacheTests : IClassFixture<BlobContainerFixture>, I
 
     private ModelFileCache Cache() => new(
         Azurite.Account(),
-        Options.Create(new ModelCacheOptions { ModelCacheDirectory = cacheRoot.Path }),
+        Options.Create(new ModelCacheOptions { ModelCacheDirectory = _cacheRoot.Path }),
         NullLogger<ModelFileCache>.Instance);
 
     private async Task<string> UploadModelAsync(string? prefix = null, string? skip = null)
@@ -180,19 +180,19 @@ public sealed class ModelFileCacheTests : IClassFixture<BlobContainerFixture>, I
         prefix ??= BlobContainerFixture.NewPrefix();
         if (skip != "model")
         {
-            await container.UploadFileAsync($"{prefix}/efficientnet_tiny.onnx", TestPaths.TestModel);
+            await _container.UploadFileAsync($"{prefix}/efficientnet_tiny.onnx", TestPaths.TestModel);
         }
 
         if (skip != "spec")
         {
-            await container.UploadFileAsync($"{prefix}/efficientnet_tiny.json", Path.Combine(ModelFolder, "efficientnet_tiny.json"));
+            await _container.UploadFileAsync($"{prefix}/efficientnet_tiny.json", Path.Combine(ModelFolder, "efficientnet_tiny.json"));
         }
 
         if (skip != "labels")
         {
-            await container.UploadFileAsync($"{prefix}/imagenet_labels.txt", Path.Combine(ModelFolder, "imagenet_labels.txt"));
+            await _container.UploadFileAsync($"{prefix}/imagenet_labels.txt", Path.Combine(ModelFolder, "imagenet_labels.txt"));
         }
 
-        return $"az://{container.Name}/{prefix}/efficientnet_tiny.onnx";
+        return $"az://{_container.Name}/{prefix}/efficientnet_tiny.onnx";
     }
 }

@@ -8,13 +8,13 @@ namespace EfficientNet.Batch.IntegrationTests.PseudoLabels;
 public abstract class PseudoLabelStoreTests : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private StorageDatabase database = null!;
+    private StorageDatabase _database = null!;
 
-    private IPseudoLabelStore Store => database.Services.GetRequiredService<IPseudoLabelStore>();
+    private IPseudoLabelStore Store => _database.Services.GetRequiredService<IPseudoLabelStore>();
 
-    public async Task InitializeAsync() => database = await CreateDatabaseAsync();
+    public async Task InitializeAsync() => _database = await CreateDatabaseAsync();
 
-    public async Task DisposeAsync() => await database.DisposeAsync();
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     protected abstract Task<StorageDatabase> CreateDatabaseAsync();
 
@@ -31,7 +31,7 @@ public abstract class PseudoLabelStoreTests : IAsyncLifetime
         predictions.AddRange(Enumerable.Repeat((0, 0.855f), 5));
         predictions.AddRange([(1, 0.505f), (1, 0.405f), (1, 0.25f), (2, 0.295f)]);
         predictions.AddRange(Enumerable.Repeat((3, 0.995f), 3));
-        var (run, ids) = await TeacherRuns.CreateAsync(database, "teacher-1", predictions);
+        var (run, ids) = await TeacherRuns.CreateAsync(_database, "teacher-1", predictions);
 
         var set = await Store.SelectAsync(Request(run.Id, "gen1", target: 4, seed: 7), None);
         var classes = await Store.GetClassesAsync(set.Id, None);
@@ -71,7 +71,7 @@ public abstract class PseudoLabelStoreTests : IAsyncLifetime
         var predictions = Enumerable.Range(0, 2000).Select(i => (5, 0.6f))
             .Concat(Enumerable.Range(0, 120).Select(i => (6, 0.6f)))
             .ToList();
-        var (run, ids) = await TeacherRuns.CreateAsync(database, "teacher-2", predictions);
+        var (run, ids) = await TeacherRuns.CreateAsync(_database, "teacher-2", predictions);
 
         var first = await Store.SelectAsync(Request(run.Id, "a", target: 300, seed: 42), None);
         var again = await Store.SelectAsync(Request(run.Id, "b", target: 300, seed: 42), None);
@@ -101,12 +101,12 @@ public abstract class PseudoLabelStoreTests : IAsyncLifetime
     [Fact]
     public async Task Sets_record_lineage_and_compare_counts_changed_labels()
     {
-        var (first, _) = await TeacherRuns.CreateAsync(database, "teacher-g1", [(0, 0.9f), (0, 0.8f), (1, 0.7f), (1, 0.6f)]);
+        var (first, _) = await TeacherRuns.CreateAsync(_database, "teacher-g1", [(0, 0.9f), (0, 0.8f), (1, 0.7f), (1, 0.6f)]);
         var gen1 = await Store.SelectAsync(Request(first.Id, "gen1", target: 2, seed: 1), None);
 
         // The student relabels the same images: one changes class, one falls under the floor.
         var (second, _) = await TeacherRuns.CreateAsync(
-            database, "teacher-g2", [(0, 0.95f), (1, 0.85f), (1, 0.75f), (1, 0.1f)], modelSeed: "student");
+            _database, "teacher-g2", [(0, 0.95f), (1, 0.85f), (1, 0.75f), (1, 0.1f)], modelSeed: "student");
         var gen2 = await Store.SelectAsync(Request(second.Id, "gen2", target: 2, seed: 1) with { ParentSetId = gen1.Id }, None);
 
         Assert.Equal((2, gen1.Id, "gen1"), (gen2.Generation, gen2.ParentSetId, gen2.ParentSetName));
@@ -123,9 +123,9 @@ public abstract class PseudoLabelStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_taken_name_a_label_run_and_a_bad_floor_are_refused_with_reasons()
     {
-        var (run, _) = await TeacherRuns.CreateAsync(database, "teacher", [(0, 0.9f)]);
+        var (run, _) = await TeacherRuns.CreateAsync(_database, "teacher", [(0, 0.9f)]);
         await Store.SelectAsync(Request(run.Id, "taken", target: 1, seed: 1), None);
-        var label = await database.StartRunAsync("labels");
+        var label = await _database.StartRunAsync("labels");
 
         await Assert.ThrowsAsync<PseudoLabelSetExistsException>(() => Store.SelectAsync(Request(run.Id, "taken", 1, 1), None));
         var notTeacher = await Assert.ThrowsAsync<ArgumentException>(() => Store.SelectAsync(Request(label.Id, "x", 1, 1), None));

@@ -10,12 +10,12 @@ namespace EfficientNet.Batch.IntegrationTests.Storage;
 /// <summary>A migrated SQLite file in a fresh temp folder, composed exactly as embedded mode composes it.</summary>
 public sealed class EmbeddedDatabase : StorageDatabase
 {
-    private readonly TempDirectory folder;
+    private readonly TempDirectory _folder;
 
     private EmbeddedDatabase(TempDirectory folder)
         : base(services => services.AddEmbeddedStorage(folder.File("enb.db")))
     {
-        this.folder = folder;
+        _folder = folder;
         FilePath = folder.File("enb.db");
     }
 
@@ -51,6 +51,6 @@ public sealed class EmbeddedDatabase : StorageDatabase
             SqliteConnection.ClearPool(connection);
         }
 
-        folder.Dispose();
+        _folder.Dispose();
     }
 }

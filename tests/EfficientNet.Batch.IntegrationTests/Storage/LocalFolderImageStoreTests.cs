@@ -8,23 +8,23 @@ namespace EfficientNet.Batch.IntegrationTests.Storage;
 public sealed class LocalFolderImageStoreTests : IDisposable
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private readonly TempDirectory outside = new("enb-outside");
-    private readonly TempDirectory folder = new("enb-images");
+    private readonly TempDirectory _outside = new("enb-outside");
+    private readonly TempDirectory _folder = new("enb-images");
 
     public LocalFolderImageStoreTests()
     {
-        Directory.CreateDirectory(folder.File("cats"));
-        File.WriteAllBytes(folder.File("cats/tabby one.jpg"), [1, 2, 3]);
-        File.WriteAllBytes(outside.File("secret.jpg"), [6, 6, 6]);
+        Directory.CreateDirectory(_folder.File("cats"));
+        File.WriteAllBytes(_folder.File("cats/tabby one.jpg"), [1, 2, 3]);
+        File.WriteAllBytes(_outside.File("secret.jpg"), [6, 6, 6]);
     }
 
     public void Dispose()
     {
-        folder.Dispose();
-        outside.Dispose();
+        _folder.Dispose();
+        _outside.Dispose();
     }
 
-    private LocalFolderImageStore Store(long maxBytes = 1024) => new(folder.Path, maxBytes);
+    private LocalFolderImageStore Store(long maxBytes = 1024) => new(_folder.Path, maxBytes);
 
     [Fact]
     public async Task A_key_reads_the_file_under_the_folder()
@@ -49,7 +49,7 @@ public sealed class LocalFolderImageStoreTests : IDisposable
     [Fact]
     public async Task A_symbolic_link_to_a_file_outside_the_folder_is_refused()
     {
-        File.CreateSymbolicLink(folder.File("cats/escape.jpg"), outside.File("secret.jpg"));
+        File.CreateSymbolicLink(_folder.File("cats/escape.jpg"), _outside.File("secret.jpg"));
 
         var error = await Assert.ThrowsAsync<ImageFetchException>(() => Store().ReadAsync("cats/escape.jpg", None));
 
@@ -59,7 +59,7 @@ public sealed class LocalFolderImageStoreTests : IDisposable
     [Fact]
     public async Task A_symbolic_link_to_a_folder_outside_is_refused_for_every_file_below_it()
     {
-        Directory.CreateSymbolicLink(folder.File("elsewhere"), outside.Path);
+        Directory.CreateSymbolicLink(_folder.File("elsewhere"), _outside.Path);
 
         await Assert.ThrowsAsync<ImageFetchException>(() => Store().ReadAsync("elsewhere/secret.jpg", None));
     }
@@ -67,7 +67,7 @@ public sealed class LocalFolderImageStoreTests : IDisposable
     [Fact]
     public async Task A_relative_symbolic_link_that_climbs_out_is_refused()
     {
-        File.CreateSymbolicLink(folder.File("cats/up.jpg"), Path.Combine("..", "..", Path.GetFileName(outside.Path), "secret.jpg"));
+        File.CreateSymbolicLink(_folder.File("cats/up.jpg"), Path.Combine("..", "..", Path.GetFileName(_outside.Path), "secret.jpg"));
 
         await Assert.ThrowsAsync<ImageFetchException>(() => Store().ReadAsync("cats/up.jpg", None));
     }
@@ -75,7 +75,7 @@ public sealed class LocalFolderImageStoreTests : IDisposable
     [Fact]
     public async Task A_symbolic_link_that_stays_inside_the_folder_is_read()
     {
-        File.CreateSymbolicLink(folder.File("alias.jpg"), Path.Combine("cats", "tabby one.jpg"));
+        File.CreateSymbolicLink(_folder.File("alias.jpg"), Path.Combine("cats", "tabby one.jpg"));
 
         Assert.Equal([1, 2, 3], await Store().ReadAsync("alias.jpg", None));
     }
@@ -83,8 +83,8 @@ public sealed class LocalFolderImageStoreTests : IDisposable
     [Fact]
     public async Task A_store_rooted_at_a_symbolic_link_reads_its_files()
     {
-        var link = outside.File("link-to-images");
-        Directory.CreateSymbolicLink(link, folder.Path);
+        var link = _outside.File("link-to-images");
+        Directory.CreateSymbolicLink(link, _folder.Path);
 
         Assert.Equal([1, 2, 3], await new LocalFolderImageStore(link, 1024).ReadAsync("cats/tabby one.jpg", None));
     }
@@ -108,7 +108,7 @@ public sealed class LocalFolderImageStoreTests : IDisposable
     [Fact]
     public async Task A_file_over_the_size_limit_is_refused_with_both_sizes()
     {
-        File.WriteAllBytes(folder.File("big.jpg"), new byte[2048]);
+        File.WriteAllBytes(_folder.File("big.jpg"), new byte[2048]);
 
         var error = await Assert.ThrowsAsync<ImageFetchException>(() => Store(maxBytes: 2047).ReadAsync("big.jpg", None));
 
@@ -119,7 +119,7 @@ public sealed class LocalFolderImageStoreTests : IDisposable
     [Fact]
     public async Task An_empty_file_is_a_fetch_failure()
     {
-        File.WriteAllBytes(folder.File("empty.jpg"), []);
+        File.WriteAllBytes(_folder.File("empty.jpg"), []);
 
         var error = await Assert.ThrowsAsync<ImageFetchException>(() => Store().ReadAsync("empty.jpg", None));
 
@@ -137,7 +137,7 @@ public sealed class LocalFolderImageStoreTests : IDisposable
     [Fact]
     public void A_missing_root_folder_is_refused_naming_it()
     {
-        var missing = folder.File("nope");
+        var missing = _folder.File("nope");
 
         var error = Assert.Throws<DirectoryNotFoundException>(() => new LocalFolderImageStore(missing, 1024));
 
@@ -157,16 +157,16 @@ public sealed class LocalFolderImageStoreTests : IDisposable
     [Fact]
     public async Task The_factory_reads_a_local_folder_given_as_a_path_or_file_uri()
     {
-        Assert.Equal([1, 2, 3], await Factory().Create(folder.Path).ReadAsync("cats/tabby one.jpg", None));
-        Assert.Equal([1, 2, 3], await Factory().Create(new Uri(folder.Path).AbsoluteUri).ReadAsync("cats/tabby one.jpg", None));
+        Assert.Equal([1, 2, 3], await Factory().Create(_folder.Path).ReadAsync("cats/tabby one.jpg", None));
+        Assert.Equal([1, 2, 3], await Factory().Create(new Uri(_folder.Path).AbsoluteUri).ReadAsync("cats/tabby one.jpg", None));
     }
 
     [Fact]
     public async Task The_factory_applies_the_size_limit_it_was_given()
     {
-        File.WriteAllBytes(folder.File("big.jpg"), new byte[2048]);
+        File.WriteAllBytes(_folder.File("big.jpg"), new byte[2048]);
 
-        var error = await Assert.ThrowsAsync<ImageFetchException>(() => Factory(maxBytes: 1024).Create(folder.Path).ReadAsync("big.jpg", None));
+        var error = await Assert.ThrowsAsync<ImageFetchException>(() => Factory(maxBytes: 1024).Create(_folder.Path).ReadAsync("big.jpg", None));
 
         Assert.Equal("file is 2,048 bytes, over the limit of 1,024 bytes: big.jpg", error.Message);
     }

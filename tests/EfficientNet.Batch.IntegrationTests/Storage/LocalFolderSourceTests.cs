@@ -8,19 +8,19 @@ namespace EfficientNet.Batch.IntegrationTests.Storage;
 
 public sealed class LocalFolderSourceTests : IDisposable
 {
-    private readonly TempDirectory folder = new("enb-source");
+    private readonly TempDirectory _folder = new("enb-source");
 
-    public void Dispose() => folder.Dispose();
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task Keys_come_out_depth_first_in_ordinal_order_per_folder()
     {
         Touch("b.jpg", "a.jpg", "sub/z.png", "sub/deeper/y.jpg", "sub/a.webp", "a-b/c.gif", "B.JPG");
 
-        var keys = await KeysAsync(folder.Path);
+        var keys = await KeysAsync(_folder.Path);
 
         Assert.Equal(["B.JPG", "a-b/c.gif", "a.jpg", "b.jpg", "sub/a.webp", "sub/deeper/y.jpg", "sub/z.png"], keys);
-        Assert.Equal(keys, await KeysAsync(folder.Path));
+        Assert.Equal(keys, await KeysAsync(_folder.Path));
     }
 
     [Fact]
@@ -28,7 +28,7 @@ public sealed class LocalFolderSourceTests : IDisposable
     {
         Touch("été à Paris/photo 1.jpg", "日本/猫.png", "with  two spaces.jpeg");
 
-        var keys = await KeysAsync(folder.Path);
+        var keys = await KeysAsync(_folder.Path);
 
         Assert.Equal(["with  two spaces.jpeg", "été à Paris/photo 1.jpg", "日本/猫.png"], keys);
     }
@@ -38,7 +38,7 @@ public sealed class LocalFolderSourceTests : IDisposable
     {
         Touch(".hidden.jpg", ".thumbnails/a.jpg", "visible/.DS_Store", "visible/b.jpg");
 
-        Assert.Equal(["visible/b.jpg"], await KeysAsync(folder.Path));
+        Assert.Equal(["visible/b.jpg"], await KeysAsync(_folder.Path));
     }
 
     [Fact]
@@ -47,36 +47,36 @@ public sealed class LocalFolderSourceTests : IDisposable
         // .svg is listed so that it becomes a failure row ("unsupported format: SVG"), not a silent skip.
         Touch("a.JPG", "b.Jpeg", "c.png", "d.tiff", "e.HEIC", "f.avif", "g.txt", "h.json", "i", "j.jpg.part", "k.svg", "l.bmp", "m.TGA", "n.ppm", "o.ico", "p.psd");
 
-        Assert.Equal(["a.JPG", "b.Jpeg", "c.png", "d.tiff", "e.HEIC", "f.avif", "k.svg", "l.bmp", "m.TGA", "n.ppm", "o.ico"], await KeysAsync(folder.Path));
+        Assert.Equal(["a.JPG", "b.Jpeg", "c.png", "d.tiff", "e.HEIC", "f.avif", "k.svg", "l.bmp", "m.TGA", "n.ppm", "o.ico"], await KeysAsync(_folder.Path));
     }
 
     [Fact]
     public async Task Empty_folders_yield_nothing()
     {
-        Directory.CreateDirectory(folder.File("empty/also-empty"));
+        Directory.CreateDirectory(_folder.File("empty/also-empty"));
 
-        Assert.Empty(await KeysAsync(folder.Path));
+        Assert.Empty(await KeysAsync(_folder.Path));
     }
 
     [Fact]
     public async Task Symbolic_links_to_folders_are_not_followed()
     {
         Touch("real/a.jpg");
-        Directory.CreateSymbolicLink(folder.File("loop"), folder.Path);
+        Directory.CreateSymbolicLink(_folder.File("loop"), _folder.Path);
 
-        Assert.Equal(["real/a.jpg"], await KeysAsync(folder.Path));
+        Assert.Equal(["real/a.jpg"], await KeysAsync(_folder.Path));
     }
 
     [Fact]
     public void The_location_is_the_full_path_of_the_folder()
     {
-        Assert.Equal(folder.Path, new LocalFolderSource(folder.Path + "/./").Location.TrimEnd('/'));
+        Assert.Equal(_folder.Path, new LocalFolderSource(_folder.Path + "/./").Location.TrimEnd('/'));
     }
 
     [Fact]
     public void A_missing_root_folder_is_refused_naming_it()
     {
-        var missing = folder.File("nope");
+        var missing = _folder.File("nope");
 
         var error = Assert.Throws<DirectoryNotFoundException>(() => new LocalFolderSource(missing));
 
@@ -92,7 +92,7 @@ public sealed class LocalFolderSourceTests : IDisposable
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var _ in new LocalFolderSource(folder.Path).EnumerateKeysAsync(cancel.Token))
+            await foreach (var _ in new LocalFolderSource(_folder.Path).EnumerateKeysAsync(cancel.Token))
             {
             }
         });
@@ -103,9 +103,9 @@ public sealed class LocalFolderSourceTests : IDisposable
     {
         Touch("a.jpg");
 
-        Assert.Equal(folder.Path, Factory().Create(folder.Path).Location);
-        Assert.Equal(folder.Path, Factory().Create(new Uri(folder.Path).AbsoluteUri).Location);
-        Assert.Equal(["a.jpg"], await KeysAsync(Factory().Create(folder.Path).Location));
+        Assert.Equal(_folder.Path, Factory().Create(_folder.Path).Location);
+        Assert.Equal(_folder.Path, Factory().Create(new Uri(_folder.Path).AbsoluteUri).Location);
+        Assert.Equal(["a.jpg"], await KeysAsync(Factory().Create(_folder.Path).Location));
     }
 
     [Theory]
@@ -124,7 +124,7 @@ public sealed class LocalFolderSourceTests : IDisposable
     {
         Touch("notes.doc");
 
-        var error = Assert.Throws<NotSupportedException>(() => Factory().Create(folder.File("notes.doc")));
+        var error = Assert.Throws<NotSupportedException>(() => Factory().Create(_folder.File("notes.doc")));
 
         Assert.Contains("is a file, not a folder; a manifest must end in .txt, .csv, .jsonl", error.Message, StringComparison.Ordinal);
     }
@@ -132,9 +132,9 @@ public sealed class LocalFolderSourceTests : IDisposable
     [Fact]
     public void The_factory_refuses_a_missing_folder_naming_it()
     {
-        var error = Assert.Throws<DirectoryNotFoundException>(() => Factory().Create(folder.File("nope")));
+        var error = Assert.Throws<DirectoryNotFoundException>(() => Factory().Create(_folder.File("nope")));
 
-        Assert.Contains(folder.File("nope"), error.Message, StringComparison.Ordinal);
+        Assert.Contains(_folder.File("nope"), error.Message, StringComparison.Ordinal);
     }
 
     private static ImageSourceFactory Factory()
@@ -158,7 +158,7 @@ public sealed class LocalFolderSourceTests : IDisposable
     {
         foreach (var key in keys)
         {
-            var path = folder.File(key);
+            var path = _folder.File(key);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.WriteAllBytes(path, [0xFF, 0xD8]);
         }

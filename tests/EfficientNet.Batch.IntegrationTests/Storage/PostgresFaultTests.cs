@@ -11,17 +11,17 @@ namespace EfficientNet.Batch.IntegrationTests.Storage;
 public sealed class PostgresFaultTests(PostgresDatabase postgres) : IClassFixture<PostgresDatabase>, IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private DistributedDatabase database = null!;
+    private DistributedDatabase _database = null!;
 
-    public async Task InitializeAsync() => database = await DistributedDatabase.CreateAsync(postgres);
+    public async Task InitializeAsync() => _database = await DistributedDatabase.CreateAsync(postgres);
 
-    public async Task DisposeAsync() => await database.DisposeAsync();
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     [Fact]
     public async Task A_writer_whose_connection_dies_mid_transaction_commits_nothing_and_its_retry_writes_everything()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg");
         var result = new ShardResult(
             run.Id,
             shard.ShardId,
@@ -42,7 +42,7 @@ public sealed class PostgresFaultTests(PostgresDatabase postgres) : IClassFixtur
                 await insert.ExecuteNonQueryAsync();
             }
 
-            var write = Task.Run(() => database.Writer.WriteAsync(result, None));
+            var write = Task.Run(() => _database.Writer.WriteAsync(result, None));
             var writerPid = await WaitForLockWaiterAsync(blocker.ProcessID);
             await ExecuteAsync($"SELECT pg_terminate_backend({writerPid})");
 
@@ -50,21 +50,21 @@ public sealed class PostgresFaultTests(PostgresDatabase postgres) : IClassFixtur
             await transaction.RollbackAsync();
         }
 
-        Assert.Equal(0L, await database.ScalarAsync("SELECT count(*) FROM predictions"));
-        Assert.Equal(0L, await database.ScalarAsync("SELECT count(*) FROM failures"));
-        Assert.Equal("pending", await database.ScalarAsync("SELECT status FROM shards"));
+        Assert.Equal(0L, await _database.ScalarAsync("SELECT count(*) FROM predictions"));
+        Assert.Equal(0L, await _database.ScalarAsync("SELECT count(*) FROM failures"));
+        Assert.Equal("pending", await _database.ScalarAsync("SELECT status FROM shards"));
 
-        await database.Writer.WriteAsync(result, None);
+        await _database.Writer.WriteAsync(result, None);
 
-        Assert.Equal(2L, await database.ScalarAsync("SELECT count(*) FROM predictions"));
-        Assert.Equal("completed 2 1", await database.ScalarAsync("SELECT status || ' ' || ok_count || ' ' || failed_count FROM shards"));
+        Assert.Equal(2L, await _database.ScalarAsync("SELECT count(*) FROM predictions"));
+        Assert.Equal("completed 2 1", await _database.ScalarAsync("SELECT status || ' ' || ok_count || ' ' || failed_count FROM shards"));
     }
 
     [Fact]
     public async Task After_the_server_drops_every_connection_the_next_call_fails_at_most_once_and_the_rest_work()
     {
-        var run = await database.StartRunAsync();
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => database.Runs.GetProgressAsync(run.Id, None))));
+        var run = await _database.StartRunAsync();
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => _database.Runs.GetProgressAsync(run.Id, None))));
         Assert.True(await IdleConnectionsAsync() >= 2, "the pool should hold idle connections before the drop");
 
         await ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
@@ -74,7 +74,7 @@ public sealed class PostgresFaultTests(PostgresDatabase postgres) : IClassFixtur
         {
             try
             {
-                await database.Runs.GetProgressAsync(run.Id, None);
+                await _database.Runs.GetProgressAsync(run.Id, None);
             }
             catch (Exception error) when (error is NpgsqlException or InvalidOperationException)
             {
@@ -83,9 +83,9 @@ public sealed class PostgresFaultTests(PostgresDatabase postgres) : IClassFixtur
         }
 
         Assert.InRange(failures, 0, 1);
-        var shard = await database.AddShardAsync(run, "a.jpg");
-        await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(shard.Items[0].ImageId)], [], "w"), None);
-        Assert.Equal(1L, (await database.Runs.GetProgressAsync(run.Id, None)).Succeeded);
+        var shard = await _database.AddShardAsync(run, "a.jpg");
+        await _database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(shard.Items[0].ImageId)], [], "w"), None);
+        Assert.Equal(1L, (await _database.Runs.GetProgressAsync(run.Id, None)).Succeeded);
     }
 
     private async Task<int> WaitForLockWaiterAsync(int blockerPid) =>

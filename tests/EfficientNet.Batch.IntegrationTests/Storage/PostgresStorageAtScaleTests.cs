@@ -14,26 +14,26 @@ namespace EfficientNet.Batch.IntegrationTests.Storage;
 public sealed class PostgresStorageAtScaleTests(PostgresDatabase postgres, ITestOutputHelper output) : IClassFixture<PostgresDatabase>, IAsyncLifetime
 {
     private const int ShardSize = 256;
-    private DistributedDatabase database = null!;
+    private DistributedDatabase _database = null!;
 
-    public async Task InitializeAsync() => database = await DistributedDatabase.CreateAsync(postgres);
+    public async Task InitializeAsync() => _database = await DistributedDatabase.CreateAsync(postgres);
 
-    public async Task DisposeAsync() => await database.DisposeAsync();
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     [Fact]
     public async Task Sixty_shards_with_embeddings_from_one_and_four_concurrent_writers_land_once_each_and_read_back_exactly_even_when_redelivered()
     {
         const int Shards = 60;
-        var run = await database.StartRunAsync();
+        var run = await _database.StartRunAsync();
         var results = new List<ShardResult>();
         for (var s = 0; s < Shards; s++)
         {
-            var shard = await database.AddShardAsync(run, Enumerable.Range(0, ShardSize).Select(i => $"{s:D3}/{i:D4}.jpg").ToArray());
+            var shard = await _database.AddShardAsync(run, Enumerable.Range(0, ShardSize).Select(i => $"{s:D3}/{i:D4}.jpg").ToArray());
             results.Add(new ShardResult(
                 run.Id, shard.ShardId, shard.Items.Select(i => StorageDatabase.Prediction(i.ImageId, embeddingLength: 1280)).ToList(), [], "w"));
         }
 
-        await database.Writer.WriteAsync(results[0], CancellationToken.None);
+        await _database.Writer.WriteAsync(results[0], CancellationToken.None);
         var sequential = await MeasureAsync(() => WriteAllAsync(results.Skip(1).Take(29)));
         var concurrent = await MeasureAsync(() => Task.WhenAll(results.Skip(30).Chunk(8).Select(WriteAllAsync)));
         output.WriteLine($"RATE postgres-writer top-5 + real[1280] per row, {ShardSize} rows per shard transaction (binary COPY to a temp table + INSERT ... ON CONFLICT):");
@@ -43,16 +43,16 @@ public sealed class PostgresStorageAtScaleTests(PostgresDatabase postgres, ITest
         // Redelivery: ten of the shards written again, by four concurrent writers.
         await Task.WhenAll(results.Where((_, i) => i % 6 == 0).Chunk(3).Select(WriteAllAsync));
 
-        Assert.Equal((long)Shards * ShardSize, await database.ScalarAsync("SELECT count(*) FROM predictions"));
-        Assert.Null(await database.DifferencesFromAsync(run.Id, results));
+        Assert.Equal((long)Shards * ShardSize, await _database.ScalarAsync("SELECT count(*) FROM predictions"));
+        Assert.Null(await _database.DifferencesFromAsync(run.Id, results));
     }
 
     [Fact]
     public async Task Planning_400_shards_of_new_keys_stores_each_key_once_in_its_shard()
     {
         const int Shards = 400;
-        var run = await database.StartRunAsync();
-        await database.AddShardAsync(run, Enumerable.Range(0, ShardSize).Select(i => $"warmup/{i:D4}.jpg").ToArray());
+        var run = await _database.StartRunAsync();
+        await _database.AddShardAsync(run, Enumerable.Range(0, ShardSize).Select(i => $"warmup/{i:D4}.jpg").ToArray());
 
         var perCall = new double[Shards];
         var imageIds = new HashSet<long>();
@@ -63,7 +63,7 @@ public sealed class PostgresStorageAtScaleTests(PostgresDatabase postgres, ITest
             {
                 var keys = Enumerable.Range(0, ShardSize).Select(i => $"container/prefix/{s:D6}/{i:D4}.jpg").ToArray();
                 var clock = Stopwatch.StartNew();
-                var shard = await database.Runs.AddShardAsync(run.Id, run.Source, keys, CancellationToken.None);
+                var shard = await _database.Runs.AddShardAsync(run.Id, run.Source, keys, CancellationToken.None);
                 perCall[s] = clock.Elapsed.TotalMilliseconds;
                 shardSizes.Add(shard.Items.Count);
                 imageIds.UnionWith(shard.Items.Select(i => i.ImageId));
@@ -79,16 +79,16 @@ public sealed class PostgresStorageAtScaleTests(PostgresDatabase postgres, ITest
 
         Assert.All(shardSizes, size => Assert.Equal(ShardSize, size));
         Assert.Equal(Shards * ShardSize, imageIds.Count);
-        Assert.Equal((long)(Shards + 1) * ShardSize, await database.ScalarAsync("SELECT count(*) FROM images"));
-        Assert.Equal((long)(Shards + 1) * ShardSize, await database.ScalarAsync("SELECT count(DISTINCT key) FROM images"));
-        Assert.Equal((long)Shards + 1, await database.ScalarAsync("SELECT count(*) FROM shards"));
+        Assert.Equal((long)(Shards + 1) * ShardSize, await _database.ScalarAsync("SELECT count(*) FROM images"));
+        Assert.Equal((long)(Shards + 1) * ShardSize, await _database.ScalarAsync("SELECT count(DISTINCT key) FROM images"));
+        Assert.Equal((long)Shards + 1, await _database.ScalarAsync("SELECT count(*) FROM shards"));
     }
 
     private async Task WriteAllAsync(IEnumerable<ShardResult> results)
     {
         foreach (var result in results)
         {
-            await database.Writer.WriteAsync(result, CancellationToken.None);
+            await _database.Writer.WriteAsync(result, CancellationToken.None);
         }
     }
 

@@ -6,23 +6,23 @@ namespace EfficientNet.Batch.IntegrationTests.Storage;
 public abstract class ResultReaderTests : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private StorageDatabase database = null!;
+    private StorageDatabase _database = null!;
 
-    protected StorageDatabase Database => database;
+    protected StorageDatabase Database => _database;
 
-    public async Task InitializeAsync() => database = await CreateDatabaseAsync();
+    public async Task InitializeAsync() => _database = await CreateDatabaseAsync();
 
-    public async Task DisposeAsync() => await database.DisposeAsync();
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     protected abstract Task<StorageDatabase> CreateDatabaseAsync();
 
     [Fact]
     public async Task Rows_stream_in_key_order_with_labels_by_probability_and_failures()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "b/2.jpg", "a.jpg", "b/10.jpg", "Z.jpg", "é.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "b/2.jpg", "a.jpg", "b/10.jpg", "Z.jpg", "é.jpg");
         long Id(string key) => shard.Items.Single(i => i.Key == key).ImageId;
-        await database.Writer.WriteAsync(
+        await _database.Writer.WriteAsync(
             new ShardResult(
                 run.Id,
                 shard.ShardId,
@@ -53,10 +53,10 @@ public abstract class ResultReaderTests : IAsyncLifetime
     [Fact]
     public async Task Images_of_shards_that_never_completed_are_left_out()
     {
-        var run = await database.StartRunAsync();
-        var done = await database.AddShardAsync(run, "a.jpg");
-        await database.AddShardAsync(run, "b.jpg");
-        await database.Writer.WriteAsync(
+        var run = await _database.StartRunAsync();
+        var done = await _database.AddShardAsync(run, "a.jpg");
+        await _database.AddShardAsync(run, "b.jpg");
+        await _database.Writer.WriteAsync(
             new ShardResult(run.Id, done.ShardId, [StorageDatabase.Prediction(done.Items[0].ImageId)], [], "w"), None);
 
         var rows = await ReadAllAsync(run.Id);
@@ -67,13 +67,13 @@ public abstract class ResultReaderTests : IAsyncLifetime
     [Fact]
     public async Task Only_the_rows_of_the_requested_run_are_read()
     {
-        var run = await database.StartRunAsync("one");
-        var other = await database.StartRunAsync("two");
-        var shard = await database.AddShardAsync(run, "a.jpg", "b.jpg");
-        var otherShard = await database.AddShardAsync(other, "a.jpg", "c.jpg");
-        await database.Writer.WriteAsync(
+        var run = await _database.StartRunAsync("one");
+        var other = await _database.StartRunAsync("two");
+        var shard = await _database.AddShardAsync(run, "a.jpg", "b.jpg");
+        var otherShard = await _database.AddShardAsync(other, "a.jpg", "c.jpg");
+        await _database.Writer.WriteAsync(
             new ShardResult(run.Id, shard.ShardId, shard.Items.Select(i => StorageDatabase.Prediction(i.ImageId)).ToList(), [], "w"), None);
-        await database.Writer.WriteAsync(
+        await _database.Writer.WriteAsync(
             new ShardResult(other.Id, otherShard.ShardId, [], otherShard.Items.Select(i => new ImageFailure(i.ImageId, FailureStage.Fetch, "gone")).ToList(), "w"), None);
 
         Assert.Equal(["a.jpg", "b.jpg"], (await ReadAllAsync(run.Id)).Select(r => r.Key));
@@ -83,17 +83,17 @@ public abstract class ResultReaderTests : IAsyncLifetime
     [Fact]
     public async Task A_prediction_wins_over_a_failure_of_the_same_image()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg");
         var image = shard.Items[0].ImageId;
 
         // Two workers raced on a re-published shard: the first failed to fetch, the second succeeded.
-        await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [], [new ImageFailure(image, FailureStage.Fetch, "timeout")], "w1"), None);
-        await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(image)], [], "w2"), None);
+        await _database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [], [new ImageFailure(image, FailureStage.Fetch, "timeout")], "w1"), None);
+        await _database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(image)], [], "w2"), None);
 
         var row = Assert.Single(await ReadAllAsync(run.Id));
         Assert.True(row.Ok);
-        var progress = await database.Runs.GetProgressAsync(run.Id, None);
+        var progress = await _database.Runs.GetProgressAsync(run.Id, None);
         Assert.Equal((1, 0), (progress.Succeeded, progress.Failed));
     }
 
@@ -106,7 +106,7 @@ public abstract class ResultReaderTests : IAsyncLifetime
     private async Task<List<ExportRow>> ReadAllAsync(Guid runId)
     {
         var rows = new List<ExportRow>();
-        await foreach (var row in database.Reader.ReadAsync(runId, None))
+        await foreach (var row in _database.Reader.ReadAsync(runId, None))
         {
             rows.Add(row);
         }

@@ -8,13 +8,13 @@ namespace EfficientNet.Batch.IntegrationTests.Storage;
 public abstract class RetryFailedTests : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private StorageDatabase database = null!;
+    private StorageDatabase _database = null!;
 
-    private IRunStore Runs => database.Runs;
+    private IRunStore Runs => _database.Runs;
 
-    public async Task InitializeAsync() => database = await CreateDatabaseAsync();
+    public async Task InitializeAsync() => _database = await CreateDatabaseAsync();
 
-    public async Task DisposeAsync() => await database.DisposeAsync();
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     protected abstract Task<StorageDatabase> CreateDatabaseAsync();
 
@@ -30,7 +30,7 @@ public abstract class RetryFailedTests : IAsyncLifetime
         Assert.Equal([second.Items[0]], requeued[1].Items);
         var found = await Runs.FindRunAsync(run.Id.ToString(), None);
         Assert.Equal((RunStatus.Running, null, null), (found!.Status, found.StatusReason, found.FinishedAt));
-        await using var context = database.Context();
+        await using var context = _database.Context();
         Assert.Equal(0, await context.Failures.CountAsync());
         var retried = await context.Shards.Where(s => s.ShardId > 2).OrderBy(s => s.ShardId).ToListAsync();
         Assert.All(retried, s => Assert.Equal(ShardStatus.Pending, s.Status));
@@ -46,7 +46,7 @@ public abstract class RetryFailedTests : IAsyncLifetime
         var during = await Runs.GetProgressAsync(run.Id, None);
         var shard = Assert.Single(requeued);
         Assert.True(await Runs.TryStartShardAsync(run.Id, shard.ShardId, "w", None));
-        await database.Writer.WriteAsync(
+        await _database.Writer.WriteAsync(
             new ShardResult(run.Id, shard.ShardId, shard.Items.Select(i => StorageDatabase.Prediction(i.ImageId)).ToList(), [], "w"), None);
         var after = await Runs.GetProgressAsync(run.Id, None);
 
@@ -59,12 +59,12 @@ public abstract class RetryFailedTests : IAsyncLifetime
     [Fact]
     public async Task An_image_that_also_has_a_prediction_is_not_retried()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg", "b.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg", "b.jpg");
         var (a, b) = (shard.Items[0].ImageId, shard.Items[1].ImageId);
-        await database.Writer.WriteAsync(
+        await _database.Writer.WriteAsync(
             new ShardResult(run.Id, shard.ShardId, [], [new ImageFailure(a, FailureStage.Fetch, "timeout"), new ImageFailure(b, FailureStage.Fetch, "timeout")], "w1"), None);
-        await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(a)], [], "w2"), None);
+        await _database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(a)], [], "w2"), None);
 
         var requeued = await Runs.RequeueFailedImagesAsync(run.Id, 256, None);
 
@@ -74,9 +74,9 @@ public abstract class RetryFailedTests : IAsyncLifetime
     [Fact]
     public async Task A_run_without_failures_requeues_nothing_and_stays_as_it_was()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg");
-        await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(shard.Items[0].ImageId)], [], "w"), None);
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg");
+        await _database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(shard.Items[0].ImageId)], [], "w"), None);
         await Runs.SetRunStatusAsync(run.Id, RunStatus.Completed, null, None);
 
         Assert.Empty(await Runs.RequeueFailedImagesAsync(run.Id, 256, None));
@@ -93,10 +93,10 @@ public abstract class RetryFailedTests : IAsyncLifetime
     /// <summary>Shard 1: a ok, b and c failed; shard 2: d failed, e ok; the run Failed its error budget.</summary>
     private async Task<(RunInfo Run, PlannedShard First, PlannedShard Second)> FinishedRunWithFailuresAsync()
     {
-        var run = await database.StartRunAsync();
-        var first = await database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg");
-        var second = await database.AddShardAsync(run, "d.jpg", "e.jpg");
-        await database.Writer.WriteAsync(
+        var run = await _database.StartRunAsync();
+        var first = await _database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg");
+        var second = await _database.AddShardAsync(run, "d.jpg", "e.jpg");
+        await _database.Writer.WriteAsync(
             new ShardResult(
                 run.Id,
                 first.ShardId,
@@ -104,7 +104,7 @@ public abstract class RetryFailedTests : IAsyncLifetime
                 [new ImageFailure(first.Items[1].ImageId, FailureStage.Decode, "truncated"), new ImageFailure(first.Items[2].ImageId, FailureStage.Fetch, "timeout")],
                 "w"),
             None);
-        await database.Writer.WriteAsync(
+        await _database.Writer.WriteAsync(
             new ShardResult(run.Id, second.ShardId, [StorageDatabase.Prediction(second.Items[1].ImageId)], [new ImageFailure(second.Items[0].ImageId, FailureStage.Fetch, "timeout")], "w"),
             None);
         await Runs.SetRunStatusAsync(run.Id, RunStatus.Failed, "60% of images failed; the budget is 10%", None);

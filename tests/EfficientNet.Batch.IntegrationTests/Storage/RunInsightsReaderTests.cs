@@ -5,28 +5,28 @@ namespace EfficientNet.Batch.IntegrationTests.Storage;
 public abstract class RunInsightsReaderTests : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private StorageDatabase database = null!;
+    private StorageDatabase _database = null!;
 
-    public async Task InitializeAsync() => database = await CreateDatabaseAsync();
+    public async Task InitializeAsync() => _database = await CreateDatabaseAsync();
 
-    public async Task DisposeAsync() => await database.DisposeAsync();
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     protected abstract Task<StorageDatabase> CreateDatabaseAsync();
 
     [Fact]
     public async Task Shard_states_workers_failures_confidence_and_classes_match_what_was_written()
     {
-        var run = await database.StartRunAsync();
-        var first = await database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg", "d.jpg");
-        var second = await database.AddShardAsync(run, "e.jpg", "f.jpg", "g.jpg");
-        await database.AddShardAsync(run, "h.jpg");
+        var run = await _database.StartRunAsync();
+        var first = await _database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg", "d.jpg");
+        var second = await _database.AddShardAsync(run, "e.jpg", "f.jpg", "g.jpg");
+        await _database.AddShardAsync(run, "h.jpg");
         long Id(string key) => first.Items.Concat(second.Items).Single(i => i.Key == key).ImageId;
 
-        Assert.True(await database.Runs.TryStartShardAsync(run.Id, first.ShardId, "worker-1", None));
-        Assert.True(await database.Runs.TryStartShardAsync(run.Id, second.ShardId, "worker-2", None));
+        Assert.True(await _database.Runs.TryStartShardAsync(run.Id, first.ShardId, "worker-1", None));
+        Assert.True(await _database.Runs.TryStartShardAsync(run.Id, second.ShardId, "worker-2", None));
         // Clock steps much longer than the real time a busy machine spends between these calls, so rates are exact to 1%.
-        database.Clock.Advance(TimeSpan.FromSeconds(100));
-        await database.Writer.WriteAsync(
+        _database.Clock.Advance(TimeSpan.FromSeconds(100));
+        await _database.Writer.WriteAsync(
             new ShardResult(
                 run.Id,
                 first.ShardId,
@@ -38,8 +38,8 @@ public abstract class RunInsightsReaderTests : IAsyncLifetime
                 [new ImageFailure(Id("d.jpg"), FailureStage.Decode, "truncated JPEG")],
                 "worker-1"),
             None);
-        database.Clock.Advance(TimeSpan.FromSeconds(50));
-        await database.Writer.WriteAsync(
+        _database.Clock.Advance(TimeSpan.FromSeconds(50));
+        await _database.Writer.WriteAsync(
             new ShardResult(
                 run.Id,
                 second.ShardId,
@@ -48,7 +48,7 @@ public abstract class RunInsightsReaderTests : IAsyncLifetime
                 "worker-2"),
             None);
 
-        var insights = await database.Insights.ReadAsync(run.Id, ["tench", "goldfish"], None);
+        var insights = await _database.Insights.ReadAsync(run.Id, ["tench", "goldfish"], None);
 
         Assert.Equal([("completed", 2, 7L), ("pending", 1, 1L)], insights.ShardStates.Select(s => (s.Status, s.Shards, s.Images)));
         Assert.Equal([("worker-1", 1, 4L), ("worker-2", 1, 3L)], insights.Workers.Select(w => (w.WorkerId, w.CompletedShards, w.Images)));
@@ -77,9 +77,9 @@ public abstract class RunInsightsReaderTests : IAsyncLifetime
     [Fact]
     public async Task A_run_without_results_has_empty_insights()
     {
-        var run = await database.StartRunAsync();
+        var run = await _database.StartRunAsync();
 
-        var insights = await database.Insights.ReadAsync(run.Id, null, None);
+        var insights = await _database.Insights.ReadAsync(run.Id, null, None);
 
         Assert.Empty(insights.ShardStates);
         Assert.Empty(insights.Throughput);

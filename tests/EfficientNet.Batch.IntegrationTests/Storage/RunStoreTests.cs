@@ -7,15 +7,15 @@ namespace EfficientNet.Batch.IntegrationTests.Storage;
 public abstract class RunStoreTests : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private StorageDatabase database = null!;
+    private StorageDatabase _database = null!;
 
-    private IRunStore Runs => database.Runs;
+    private IRunStore Runs => _database.Runs;
 
-    protected StorageDatabase Database => database;
+    protected StorageDatabase Database => _database;
 
-    public async Task InitializeAsync() => database = await CreateDatabaseAsync();
+    public async Task InitializeAsync() => _database = await CreateDatabaseAsync();
 
-    public async Task DisposeAsync() => await database.DisposeAsync();
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     protected abstract Task<StorageDatabase> CreateDatabaseAsync();
 
@@ -33,7 +33,7 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_new_run_is_planning_and_carries_its_model_name()
     {
-        var run = await database.StartRunAsync("nightly", running: false);
+        var run = await _database.StartRunAsync("nightly", running: false);
 
         Assert.Equal(RunStatus.Planning, run.Status);
         Assert.Equal("efficientnet_b0", run.ModelName);
@@ -54,23 +54,23 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Adding_shards_with_overlapping_keys_reuses_image_ids()
     {
-        var run = await database.StartRunAsync();
+        var run = await _database.StartRunAsync();
 
-        var first = await database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg");
-        var second = await database.AddShardAsync(run, "c.jpg", "d.jpg", "a.jpg");
+        var first = await _database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg");
+        var second = await _database.AddShardAsync(run, "c.jpg", "d.jpg", "a.jpg");
 
         var ids = first.Items.ToDictionary(i => i.Key, i => i.ImageId);
         Assert.Equal(ids["c.jpg"], second.Items[0].ImageId);
         Assert.Equal(ids["a.jpg"], second.Items[2].ImageId);
         Assert.DoesNotContain(second.Items[1].ImageId, ids.Values);
         Assert.Equal(["c.jpg", "d.jpg", "a.jpg"], second.Items.Select(i => i.Key));
-        Assert.Equal(4L, await database.ScalarAsync("SELECT COUNT(*) FROM images"));
+        Assert.Equal(4L, await _database.ScalarAsync("SELECT COUNT(*) FROM images"));
     }
 
     [Fact]
     public async Task The_same_key_under_another_source_is_another_image()
     {
-        var run = await database.StartRunAsync();
+        var run = await _database.StartRunAsync();
 
         var here = await Runs.AddShardAsync(run.Id, "/photos", ["a.jpg"], None);
         var there = await Runs.AddShardAsync(run.Id, "/other", ["a.jpg"], None);
@@ -81,14 +81,14 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Shard_ids_count_up_per_run()
     {
-        var run = await database.StartRunAsync("one");
-        var other = await database.StartRunAsync("two");
+        var run = await _database.StartRunAsync("one");
+        var other = await _database.StartRunAsync("two");
 
         var ids = new[]
         {
-            (await database.AddShardAsync(run, "a.jpg")).ShardId,
-            (await database.AddShardAsync(run, "b.jpg")).ShardId,
-            (await database.AddShardAsync(other, "a.jpg")).ShardId,
+            (await _database.AddShardAsync(run, "a.jpg")).ShardId,
+            (await _database.AddShardAsync(run, "b.jpg")).ShardId,
+            (await _database.AddShardAsync(other, "a.jpg")).ShardId,
         };
 
         Assert.Equal([1L, 2L, 1L], ids);
@@ -97,10 +97,10 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_shard_stores_its_image_ids_in_order()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "z.jpg", "a.jpg", "m.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "z.jpg", "a.jpg", "m.jpg");
 
-        await using var context = database.Context();
+        await using var context = _database.Context();
         var stored = await context.Shards.SingleAsync();
         Assert.Equal(shard.Items.Select(i => i.ImageId), stored.ImageIds);
         Assert.Equal(3, stored.ImageCount);
@@ -110,9 +110,9 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Adding_a_shard_with_a_repeated_key_is_refused()
     {
-        var run = await database.StartRunAsync();
+        var run = await _database.StartRunAsync();
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => database.AddShardAsync(run, "a.jpg", "a.jpg"));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => _database.AddShardAsync(run, "a.jpg", "a.jpg"));
         Assert.Contains("'a.jpg' appears twice", error.Message, StringComparison.Ordinal);
     }
 
@@ -128,13 +128,13 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Starting_a_pending_shard_of_a_running_run_leases_it()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg");
 
         Assert.True(await Runs.TryStartShardAsync(run.Id, shard.ShardId, "worker-1", None));
         Assert.True(await Runs.TryStartShardAsync(run.Id, shard.ShardId, "worker-2", None));
 
-        await using var context = database.Context();
+        await using var context = _database.Context();
         var stored = await context.Shards.SingleAsync();
         Assert.Equal(ShardStatus.Running, stored.Status);
         Assert.Equal("worker-2", stored.WorkerId);
@@ -146,10 +146,10 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_redelivered_completed_shard_is_not_started_again()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg");
         await Runs.TryStartShardAsync(run.Id, shard.ShardId, "worker-1", None);
-        await database.Writer.WriteAsync(
+        await _database.Writer.WriteAsync(
             new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(shard.Items[0].ImageId)], [], "worker-1"), None);
 
         Assert.False(await Runs.TryStartShardAsync(run.Id, shard.ShardId, "worker-2", None));
@@ -162,8 +162,8 @@ public abstract class RunStoreTests : IAsyncLifetime
     [InlineData(RunStatus.Completed)]
     public async Task A_shard_is_not_started_while_its_run_is_not_running(RunStatus status)
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg");
         await Runs.SetRunStatusAsync(run.Id, status, "test", None);
 
         Assert.False(await Runs.TryStartShardAsync(run.Id, shard.ShardId, "worker-1", None));
@@ -172,17 +172,17 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Skipping_remaining_shards_leaves_completed_shards_alone()
     {
-        var run = await database.StartRunAsync();
-        var done = await database.AddShardAsync(run, "a.jpg");
-        var running = await database.AddShardAsync(run, "b.jpg");
-        await database.AddShardAsync(run, "c.jpg");
-        await database.Writer.WriteAsync(
+        var run = await _database.StartRunAsync();
+        var done = await _database.AddShardAsync(run, "a.jpg");
+        var running = await _database.AddShardAsync(run, "b.jpg");
+        await _database.AddShardAsync(run, "c.jpg");
+        await _database.Writer.WriteAsync(
             new ShardResult(run.Id, done.ShardId, [StorageDatabase.Prediction(done.Items[0].ImageId)], [], "w"), None);
         await Runs.TryStartShardAsync(run.Id, running.ShardId, "w", None);
 
         await Runs.SkipRemainingShardsAsync(run.Id, None);
 
-        await using var context = database.Context();
+        await using var context = _database.Context();
         var statuses = await context.Shards.OrderBy(s => s.ShardId).Select(s => s.Status).ToListAsync();
         Assert.Equal([ShardStatus.Completed, ShardStatus.Skipped, ShardStatus.Skipped], statuses);
         Assert.False(await Runs.TryStartShardAsync(run.Id, running.ShardId, "w", None));
@@ -191,7 +191,7 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_run_records_when_it_started_and_finished()
     {
-        var run = await database.StartRunAsync(running: false);
+        var run = await _database.StartRunAsync(running: false);
 
         await Runs.SetRunStatusAsync(run.Id, RunStatus.Running, null, None);
         await Runs.SetRunStatusAsync(run.Id, RunStatus.Failed, "12% of images failed; the budget is 10%", None);
@@ -200,7 +200,7 @@ public abstract class RunStoreTests : IAsyncLifetime
         Assert.Equal(RunStatus.Failed, found!.Status);
         Assert.Equal("12% of images failed; the budget is 10%", found.StatusReason);
         Assert.NotNull(found.FinishedAt);
-        await using var context = database.Context();
+        await using var context = _database.Context();
         Assert.NotNull((await context.Runs.SingleAsync()).StartedAt);
     }
 
@@ -209,11 +209,11 @@ public abstract class RunStoreTests : IAsyncLifetime
     [InlineData(RunStatus.Cancelled)]
     public async Task Ending_a_run_that_did_not_complete_records_why_and_skips_its_unfinished_shards(RunStatus status)
     {
-        var run = await database.StartRunAsync();
-        var done = await database.AddShardAsync(run, "a.jpg");
-        var running = await database.AddShardAsync(run, "b.jpg");
-        await database.AddShardAsync(run, "c.jpg");
-        await database.Writer.WriteAsync(
+        var run = await _database.StartRunAsync();
+        var done = await _database.AddShardAsync(run, "a.jpg");
+        var running = await _database.AddShardAsync(run, "b.jpg");
+        await _database.AddShardAsync(run, "c.jpg");
+        await _database.Writer.WriteAsync(
             new ShardResult(run.Id, done.ShardId, [StorageDatabase.Prediction(done.Items[0].ImageId)], [], "w"), None);
         await Runs.TryStartShardAsync(run.Id, running.ShardId, "w", None);
 
@@ -223,7 +223,7 @@ public abstract class RunStoreTests : IAsyncLifetime
         Assert.Equal(status, found!.Status);
         Assert.Equal("stopped by the test", found.StatusReason);
         Assert.NotNull(found.FinishedAt);
-        await using var context = database.Context();
+        await using var context = _database.Context();
         var statuses = await context.Shards.OrderBy(s => s.ShardId).Select(s => s.Status).ToListAsync();
         Assert.Equal([ShardStatus.Completed, ShardStatus.Skipped, ShardStatus.Skipped], statuses);
         Assert.False(await Runs.RenewLeaseAsync(run.Id, running.ShardId, "w", None));
@@ -232,20 +232,20 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Completing_a_run_skips_no_shard()
     {
-        var run = await database.StartRunAsync();
-        await database.AddShardAsync(run, "a.jpg");
+        var run = await _database.StartRunAsync();
+        await _database.AddShardAsync(run, "a.jpg");
 
         await Runs.EndRunAsync(run.Id, RunStatus.Completed, null, None);
 
         Assert.Equal(RunStatus.Completed, (await Runs.FindRunAsync(run.Id.ToString(), None))!.Status);
-        await using var context = database.Context();
+        await using var context = _database.Context();
         Assert.Equal(ShardStatus.Pending, await context.Shards.Select(s => s.Status).SingleAsync());
     }
 
     [Fact]
     public async Task A_run_cannot_end_as_running_and_an_unknown_run_cannot_end()
     {
-        var run = await database.StartRunAsync();
+        var run = await _database.StartRunAsync();
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Runs.EndRunAsync(run.Id, RunStatus.Running, null, None));
         await Assert.ThrowsAsync<RunNotFoundException>(() => Runs.EndRunAsync(Guid.NewGuid(), RunStatus.Failed, "gone", None));
@@ -261,13 +261,13 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Progress_counts_result_rows_and_groups_failures_by_stage_and_reason()
     {
-        var run = await database.StartRunAsync();
-        var first = await database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg", "d.jpg");
-        var second = await database.AddShardAsync(run, "e.jpg", "f.jpg");
-        await database.AddShardAsync(run, "g.jpg");
+        var run = await _database.StartRunAsync();
+        var first = await _database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg", "d.jpg");
+        var second = await _database.AddShardAsync(run, "e.jpg", "f.jpg");
+        await _database.AddShardAsync(run, "g.jpg");
         long Id(PlannedShard shard, int i) => shard.Items[i].ImageId;
 
-        await database.Writer.WriteAsync(
+        await _database.Writer.WriteAsync(
             new ShardResult(
                 run.Id,
                 first.ShardId,
@@ -279,7 +279,7 @@ public abstract class RunStoreTests : IAsyncLifetime
                 ],
                 "w"),
             None);
-        await database.Writer.WriteAsync(
+        await _database.Writer.WriteAsync(
             new ShardResult(
                 run.Id,
                 second.ShardId,
@@ -305,12 +305,12 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Progress_lists_the_twenty_most_common_failure_reasons()
     {
-        var run = await database.StartRunAsync();
+        var run = await _database.StartRunAsync();
         var keys = Enumerable.Range(0, 30).Select(i => $"{i:D2}.jpg").ToArray();
-        var shard = await database.AddShardAsync(run, keys);
+        var shard = await _database.AddShardAsync(run, keys);
         var failures = shard.Items.Select((item, i) =>
             new ImageFailure(item.ImageId, FailureStage.Decode, i < 5 ? "common" : $"rare {i:D2}")).ToList();
-        await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [], failures, "w"), None);
+        await _database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [], failures, "w"), None);
 
         var progress = await Runs.GetProgressAsync(run.Id, None);
 
@@ -323,7 +323,7 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Progress_of_a_run_without_shards_is_all_zeros()
     {
-        var run = await database.StartRunAsync(running: false);
+        var run = await _database.StartRunAsync(running: false);
 
         var progress = await Runs.GetProgressAsync(run.Id, None);
 
@@ -342,8 +342,8 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_run_is_found_by_its_id()
     {
-        var run = await database.StartRunAsync("nightly");
-        await database.StartRunAsync("other");
+        var run = await _database.StartRunAsync("nightly");
+        await _database.StartRunAsync("other");
 
         var found = await Runs.FindRunAsync(run.Id.ToString(), None);
 
@@ -354,9 +354,9 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_run_name_finds_the_newest_run_with_that_name()
     {
-        await database.StartRunAsync("nightly");
-        var newest = await database.StartRunAsync("nightly");
-        await database.StartRunAsync("other");
+        await _database.StartRunAsync("nightly");
+        var newest = await _database.StartRunAsync("nightly");
+        await _database.StartRunAsync("other");
 
         var found = await Runs.FindRunAsync("nightly", None);
 
@@ -366,8 +366,8 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Latest_finds_the_newest_run()
     {
-        await database.StartRunAsync("first");
-        var newest = await database.StartRunAsync("second");
+        await _database.StartRunAsync("first");
+        var newest = await _database.StartRunAsync("second");
 
         Assert.Equal(newest.Id, (await Runs.FindRunAsync("latest", None))!.Id);
         Assert.Equal(newest.Id, (await Runs.FindRunAsync("LATEST", None))!.Id);
@@ -377,7 +377,7 @@ public abstract class RunStoreTests : IAsyncLifetime
     public async Task Nothing_is_found_for_an_unknown_id_or_name_or_in_an_empty_database()
     {
         Assert.Null(await Runs.FindRunAsync("latest", None));
-        await database.StartRunAsync("nightly");
+        await _database.StartRunAsync("nightly");
 
         Assert.Null(await Runs.FindRunAsync(Guid.NewGuid().ToString(), None));
         Assert.Null(await Runs.FindRunAsync("weekly", None));
@@ -386,8 +386,8 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Runs_are_listed_newest_first()
     {
-        var first = await database.StartRunAsync("first");
-        var second = await database.StartRunAsync("second");
+        var first = await _database.StartRunAsync("first");
+        var second = await _database.StartRunAsync("second");
 
         var runs = await Runs.ListRunsAsync(None);
 
@@ -397,14 +397,14 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Concurrent_planner_workers_and_poller_share_the_file_without_lock_errors()
     {
-        var run = await database.StartRunAsync();
+        var run = await _database.StartRunAsync();
         var planned = new System.Collections.Concurrent.ConcurrentQueue<PlannedShard>();
 
         var planner = Task.Run(async () =>
         {
             for (var s = 0; s < 40; s++)
             {
-                planned.Enqueue(await database.AddShardAsync(run, Enumerable.Range(0, 50).Select(i => $"{s:D3}/{i:D3}.jpg").ToArray()));
+                planned.Enqueue(await _database.AddShardAsync(run, Enumerable.Range(0, 50).Select(i => $"{s:D3}/{i:D3}.jpg").ToArray()));
             }
         });
         var workers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
@@ -419,7 +419,7 @@ public abstract class RunStoreTests : IAsyncLifetime
 
                 Assert.True(await Runs.TryStartShardAsync(run.Id, shard.ShardId, $"w{w}", None));
                 var predictions = shard.Items.Select(i => StorageDatabase.Prediction(i.ImageId, embeddingLength: 1280)).ToList();
-                await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, predictions, [], $"w{w}"), None);
+                await _database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, predictions, [], $"w{w}"), None);
             }
         })).ToArray();
         var poller = Task.Run(async () =>
@@ -442,8 +442,8 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Planners_working_at_once_on_overlapping_keys_share_image_ids_and_number_shards_without_gaps()
     {
-        var one = await database.StartRunAsync("one");
-        var two = await database.StartRunAsync("two");
+        var one = await _database.StartRunAsync("one");
+        var two = await _database.StartRunAsync("two");
         var keys = Enumerable.Range(0, 120).Select(i => $"{i:D3}.jpg").ToArray();
 
         // Four planners, two per run, each cutting the same keys into shards of 30 in a different order.
@@ -461,7 +461,7 @@ public abstract class RunStoreTests : IAsyncLifetime
         var items = planned.SelectMany(p => p.shards).SelectMany(s => s.Items).ToList();
         Assert.All(items.GroupBy(i => i.Key), key => Assert.Single(key.Select(i => i.ImageId).Distinct()));
         Assert.Equal(120, items.Select(i => i.ImageId).Distinct().Count());
-        Assert.Equal(120L, await database.ScalarAsync("SELECT COUNT(*) FROM images"));
+        Assert.Equal(120L, await _database.ScalarAsync("SELECT COUNT(*) FROM images"));
         foreach (var run in new[] { one, two })
         {
             var ids = planned.Where(p => p.Id == run.Id).SelectMany(p => p.shards).Select(s => s.ShardId).Order();
@@ -472,8 +472,8 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Planning_is_complete_only_once_the_planner_says_so()
     {
-        var run = await database.StartRunAsync();
-        await database.AddShardAsync(run, "a.jpg");
+        var run = await _database.StartRunAsync();
+        await _database.AddShardAsync(run, "a.jpg");
 
         Assert.False((await Runs.GetProgressAsync(run.Id, None)).PlanningCompleted);
         await Runs.CompletePlanningAsync(run.Id, None);
@@ -491,11 +491,11 @@ public abstract class RunStoreTests : IAsyncLifetime
     [Fact]
     public async Task Only_running_runs_are_active_oldest_first()
     {
-        var first = await database.StartRunAsync("first");
-        await database.StartRunAsync("planning", running: false);
-        var done = await database.StartRunAsync("done");
+        var first = await _database.StartRunAsync("first");
+        await _database.StartRunAsync("planning", running: false);
+        var done = await _database.StartRunAsync("done");
         await Runs.SetRunStatusAsync(done.Id, RunStatus.Completed, null, None);
-        var second = await database.StartRunAsync("second");
+        var second = await _database.StartRunAsync("second");
 
         var active = await Runs.ListActiveRunsAsync(None);
 

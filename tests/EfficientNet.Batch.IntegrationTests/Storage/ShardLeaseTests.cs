@@ -9,24 +9,24 @@ public abstract class ShardLeaseTests : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
-    private StorageDatabase database = null!;
+    private StorageDatabase _database = null!;
 
-    private IRunStore Runs => database.Runs;
+    private IRunStore Runs => _database.Runs;
 
-    public async Task InitializeAsync() => database = await CreateDatabaseAsync();
+    public async Task InitializeAsync() => _database = await CreateDatabaseAsync();
 
-    public async Task DisposeAsync() => await database.DisposeAsync();
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     protected abstract Task<StorageDatabase> CreateDatabaseAsync();
 
     [Fact]
     public async Task A_worker_renews_the_lease_of_the_shard_it_runs()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg");
         await Runs.TryStartShardAsync(run.Id, shard.ShardId, "worker-1", None);
         var started = await LeasedAtAsync(shard);
-        database.Clock.Advance(TimeSpan.FromMinutes(3));
+        _database.Clock.Advance(TimeSpan.FromMinutes(3));
 
         Assert.True(await Runs.RenewLeaseAsync(run.Id, shard.ShardId, "worker-1", None));
 
@@ -36,13 +36,13 @@ public abstract class ShardLeaseTests : IAsyncLifetime
     [Fact]
     public async Task Only_the_worker_running_the_shard_can_renew_its_lease()
     {
-        var run = await database.StartRunAsync();
-        var pending = await database.AddShardAsync(run, "a.jpg");
-        var running = await database.AddShardAsync(run, "b.jpg");
-        var completed = await database.AddShardAsync(run, "c.jpg");
+        var run = await _database.StartRunAsync();
+        var pending = await _database.AddShardAsync(run, "a.jpg");
+        var running = await _database.AddShardAsync(run, "b.jpg");
+        var completed = await _database.AddShardAsync(run, "c.jpg");
         await Runs.TryStartShardAsync(run.Id, running.ShardId, "worker-2", None);
         await Runs.TryStartShardAsync(run.Id, completed.ShardId, "worker-1", None);
-        await database.Writer.WriteAsync(
+        await _database.Writer.WriteAsync(
             new ShardResult(run.Id, completed.ShardId, [StorageDatabase.Prediction(completed.Items[0].ImageId)], [], "worker-1"), None);
 
         Assert.False(await Runs.RenewLeaseAsync(run.Id, pending.ShardId, "worker-1", None));
@@ -55,29 +55,29 @@ public abstract class ShardLeaseTests : IAsyncLifetime
     [Fact]
     public async Task A_running_shard_whose_lease_expired_is_claimed_with_its_items_and_its_lease_restarted()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "z.jpg", "a.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "z.jpg", "a.jpg");
         await Runs.TryStartShardAsync(run.Id, shard.ShardId, "worker-1", None);
-        database.Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        _database.Clock.Advance(Lease + TimeSpan.FromSeconds(1));
 
         var claimed = Assert.Single(await Runs.ClaimExpiredShardsAsync(Lease, 10, None));
 
         Assert.Equal((run.Id, shard.ShardId, ShardStatus.Running, 1), (claimed.RunId, claimed.ShardId, claimed.Status, claimed.Attempts));
         Assert.Equal(shard.Items, claimed.Items);
         Assert.Empty(await Runs.ClaimExpiredShardsAsync(Lease, 10, None));
-        database.Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        _database.Clock.Advance(Lease + TimeSpan.FromSeconds(1));
         Assert.Single(await Runs.ClaimExpiredShardsAsync(Lease, 10, None));
     }
 
     [Fact]
     public async Task A_pending_shard_nobody_started_is_claimed_once_a_lease_has_passed_since_it_was_written()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg");
 
-        database.Clock.Advance(Lease - TimeSpan.FromSeconds(10));
+        _database.Clock.Advance(Lease - TimeSpan.FromSeconds(10));
         Assert.Empty(await Runs.ClaimExpiredShardsAsync(Lease, 10, None));
-        database.Clock.Advance(TimeSpan.FromSeconds(11));
+        _database.Clock.Advance(TimeSpan.FromSeconds(11));
         var claimed = Assert.Single(await Runs.ClaimExpiredShardsAsync(Lease, 10, None));
 
         Assert.Equal((shard.ShardId, ShardStatus.Pending, 0), (claimed.ShardId, claimed.Status, claimed.Attempts));
@@ -87,12 +87,12 @@ public abstract class ShardLeaseTests : IAsyncLifetime
     [Fact]
     public async Task A_live_lease_is_not_claimed()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg");
         await Runs.TryStartShardAsync(run.Id, shard.ShardId, "worker-1", None);
-        database.Clock.Advance(Lease - TimeSpan.FromSeconds(10));
+        _database.Clock.Advance(Lease - TimeSpan.FromSeconds(10));
         await Runs.RenewLeaseAsync(run.Id, shard.ShardId, "worker-1", None);
-        database.Clock.Advance(Lease - TimeSpan.FromSeconds(10));
+        _database.Clock.Advance(Lease - TimeSpan.FromSeconds(10));
 
         Assert.Empty(await Runs.ClaimExpiredShardsAsync(Lease, 10, None));
     }
@@ -103,12 +103,12 @@ public abstract class ShardLeaseTests : IAsyncLifetime
     [InlineData(RunStatus.Cancelled)]
     public async Task Shards_of_a_run_that_is_not_running_are_never_claimed(RunStatus status)
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg");
         await Runs.TryStartShardAsync(run.Id, shard.ShardId, "worker-1", None);
-        await database.AddShardAsync(run, "b.jpg");
+        await _database.AddShardAsync(run, "b.jpg");
         await Runs.SetRunStatusAsync(run.Id, status, null, None);
-        database.Clock.Advance(TimeSpan.FromHours(1));
+        _database.Clock.Advance(TimeSpan.FromHours(1));
 
         Assert.Empty(await Runs.ClaimExpiredShardsAsync(Lease, 10, None));
     }
@@ -116,13 +116,13 @@ public abstract class ShardLeaseTests : IAsyncLifetime
     [Fact]
     public async Task Completed_and_skipped_shards_are_never_claimed()
     {
-        var run = await database.StartRunAsync();
-        var done = await database.AddShardAsync(run, "a.jpg");
-        await database.Writer.WriteAsync(new ShardResult(run.Id, done.ShardId, [StorageDatabase.Prediction(done.Items[0].ImageId)], [], "w"), None);
-        var other = await database.StartRunAsync("other");
-        await database.AddShardAsync(other, "b.jpg");
+        var run = await _database.StartRunAsync();
+        var done = await _database.AddShardAsync(run, "a.jpg");
+        await _database.Writer.WriteAsync(new ShardResult(run.Id, done.ShardId, [StorageDatabase.Prediction(done.Items[0].ImageId)], [], "w"), None);
+        var other = await _database.StartRunAsync("other");
+        await _database.AddShardAsync(other, "b.jpg");
         await Runs.SkipRemainingShardsAsync(other.Id, None);
-        database.Clock.Advance(TimeSpan.FromHours(1));
+        _database.Clock.Advance(TimeSpan.FromHours(1));
 
         Assert.Empty(await Runs.ClaimExpiredShardsAsync(Lease, 10, None));
     }
@@ -130,14 +130,14 @@ public abstract class ShardLeaseTests : IAsyncLifetime
     [Fact]
     public async Task The_limit_takes_the_longest_expired_shards_first()
     {
-        var run = await database.StartRunAsync();
-        var oldest = await database.AddShardAsync(run, "a.jpg");
-        database.Clock.Advance(TimeSpan.FromMinutes(1));
-        var middle = await database.AddShardAsync(run, "b.jpg");
-        database.Clock.Advance(TimeSpan.FromMinutes(1));
-        await database.AddShardAsync(run, "c.jpg");
+        var run = await _database.StartRunAsync();
+        var oldest = await _database.AddShardAsync(run, "a.jpg");
+        _database.Clock.Advance(TimeSpan.FromMinutes(1));
+        var middle = await _database.AddShardAsync(run, "b.jpg");
+        _database.Clock.Advance(TimeSpan.FromMinutes(1));
+        await _database.AddShardAsync(run, "c.jpg");
         await Runs.TryStartShardAsync(run.Id, oldest.ShardId, "worker-1", None);
-        database.Clock.Advance(TimeSpan.FromMinutes(10));
+        _database.Clock.Advance(TimeSpan.FromMinutes(10));
 
         var claimed = await Runs.ClaimExpiredShardsAsync(Lease, 2, None);
 
@@ -147,32 +147,32 @@ public abstract class ShardLeaseTests : IAsyncLifetime
     [Fact]
     public async Task A_published_shard_waiting_in_the_queue_is_never_claimed_but_an_unpublished_one_is()
     {
-        var run = await database.StartRunAsync();
-        var published = await database.AddShardAsync(run, "queued/a.jpg");
-        var lost = await database.AddShardAsync(run, "lost/a.jpg");
+        var run = await _database.StartRunAsync();
+        var published = await _database.AddShardAsync(run, "queued/a.jpg");
+        var lost = await _database.AddShardAsync(run, "lost/a.jpg");
         await Runs.MarkPublishedAsync(run.Id, [published.ShardId], None);
 
-        database.Clock.Advance(TimeSpan.FromHours(6));
+        _database.Clock.Advance(TimeSpan.FromHours(6));
         var claimed = await Runs.ClaimExpiredShardsAsync(Lease, 10, None);
         Assert.Equal([lost.ShardId], claimed.Select(c => c.ShardId));
 
-        database.Clock.Advance(TimeSpan.FromHours(6));
+        _database.Clock.Advance(TimeSpan.FromHours(6));
         Assert.Empty(await Runs.ClaimExpiredShardsAsync(Lease, 10, None));
     }
 
     [Fact]
     public async Task Two_sweepers_at_once_claim_each_expired_shard_exactly_once()
     {
-        var run = await database.StartRunAsync();
-        var other = await database.StartRunAsync("other");
+        var run = await _database.StartRunAsync();
+        var other = await _database.StartRunAsync("other");
         for (var s = 0; s < 30; s++)
         {
             var owner = s % 2 == 0 ? run : other;
-            var shard = await database.AddShardAsync(owner, $"{s:D2}/a.jpg", $"{s:D2}/b.jpg");
+            var shard = await _database.AddShardAsync(owner, $"{s:D2}/a.jpg", $"{s:D2}/b.jpg");
             Assert.True(await Runs.TryStartShardAsync(owner.Id, shard.ShardId, "hung-worker", None));
         }
 
-        database.Clock.Advance(Lease * 2);
+        _database.Clock.Advance(Lease * 2);
 
         // Running shards whose worker hangs are claimed again each time their lease expires once more.
         for (var round = 0; round < 3; round++)
@@ -191,7 +191,7 @@ public abstract class ShardLeaseTests : IAsyncLifetime
             var all = sweepers.SelectMany(c => c).ToList();
             Assert.Equal(30, all.Count);
             Assert.Equal(30, all.Distinct().Count());
-            database.Clock.Advance(Lease * 2);
+            _database.Clock.Advance(Lease * 2);
         }
     }
 
@@ -206,7 +206,7 @@ public abstract class ShardLeaseTests : IAsyncLifetime
 
     private async Task<DateTime> LeasedAtAsync(PlannedShard shard)
     {
-        await using var context = database.Context();
+        await using var context = _database.Context();
         return (await context.Shards.SingleAsync(s => s.ShardId == shard.ShardId)).LeasedAt!.Value;
     }
 }

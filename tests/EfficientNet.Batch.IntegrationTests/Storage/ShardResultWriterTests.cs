@@ -7,25 +7,25 @@ namespace EfficientNet.Batch.IntegrationTests.Storage;
 public abstract class ShardResultWriterTests : IAsyncLifetime
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private StorageDatabase database = null!;
+    private StorageDatabase _database = null!;
 
-    protected StorageDatabase Database => database;
+    protected StorageDatabase Database => _database;
 
-    public async Task InitializeAsync() => database = await CreateDatabaseAsync();
+    public async Task InitializeAsync() => _database = await CreateDatabaseAsync();
 
-    public async Task DisposeAsync() => await database.DisposeAsync();
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     protected abstract Task<StorageDatabase> CreateDatabaseAsync();
 
     [Fact]
     public async Task A_shard_result_is_stored_and_the_shard_completed_with_its_counts()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg");
 
-        await database.Writer.WriteAsync(ResultOf(run, shard, failedImages: 1), None);
+        await _database.Writer.WriteAsync(ResultOf(run, shard, failedImages: 1), None);
 
-        await using var context = database.Context();
+        await using var context = _database.Context();
         var stored = await context.Shards.SingleAsync();
         Assert.Equal(ShardStatus.Completed, stored.Status);
         Assert.Equal(2, stored.OkCount);
@@ -39,14 +39,14 @@ public abstract class ShardResultWriterTests : IAsyncLifetime
     [Fact]
     public async Task Redelivered_shard_writes_no_duplicate_rows()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg", "d.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg", "d.jpg");
         var result = ResultOf(run, shard, failedImages: 1);
 
-        await database.Writer.WriteAsync(result, None);
-        await database.Writer.WriteAsync(result, None);
+        await _database.Writer.WriteAsync(result, None);
+        await _database.Writer.WriteAsync(result, None);
 
-        await using var context = database.Context();
+        await using var context = _database.Context();
         Assert.Equal(3, await context.Predictions.CountAsync());
         Assert.Equal(1, await context.Failures.CountAsync());
         var stored = await context.Shards.SingleAsync();
@@ -57,15 +57,15 @@ public abstract class ShardResultWriterTests : IAsyncLifetime
     [Fact]
     public async Task Shard_counts_are_the_rows_in_the_database_not_the_rows_of_the_message()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg");
-        await database.Writer.WriteAsync(ResultOf(run, shard, failedImages: 0), None);
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg");
+        await _database.Writer.WriteAsync(ResultOf(run, shard, failedImages: 0), None);
 
         // A late redelivery that only carries part of the shard must not shrink the counts.
         var partial = new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(shard.Items[0].ImageId)], [], "worker-2");
-        await database.Writer.WriteAsync(partial, None);
+        await _database.Writer.WriteAsync(partial, None);
 
-        await using var context = database.Context();
+        await using var context = _database.Context();
         var stored = await context.Shards.SingleAsync();
         Assert.Equal((3, 0), (stored.OkCount, stored.FailedCount));
         Assert.Equal("worker-2", stored.WorkerId);
@@ -74,14 +74,14 @@ public abstract class ShardResultWriterTests : IAsyncLifetime
     [Fact]
     public async Task A_prediction_and_its_embedding_read_back_exactly()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg");
         var prediction = StorageDatabase.Prediction(shard.Items[0].ImageId, top: 0.75f, embeddingLength: 1280);
         var before = DateTime.UtcNow;
 
-        await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [prediction], [], "w"), None);
+        await _database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [prediction], [], "w"), None);
 
-        await using var context = database.Context();
+        await using var context = _database.Context();
         var stored = await context.Predictions.SingleAsync();
         Assert.Equal(run.Id, stored.RunId);
         Assert.Equal(prediction.TopIndices, stored.TopIndices);
@@ -94,25 +94,25 @@ public abstract class ShardResultWriterTests : IAsyncLifetime
     [Fact]
     public async Task A_prediction_without_embedding_stores_null()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg");
 
-        await database.Writer.WriteAsync(
+        await _database.Writer.WriteAsync(
             new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(shard.Items[0].ImageId)], [], "w"), None);
 
-        Assert.Equal(DBNull.Value, await database.ScalarAsync("SELECT embedding FROM predictions"));
+        Assert.Equal(DBNull.Value, await _database.ScalarAsync("SELECT embedding FROM predictions"));
     }
 
     [Fact]
     public async Task Labels_are_stored_with_probabilities_descending()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg");
         var unordered = new ImagePrediction(shard.Items[0].ImageId, [4, 9, 2], [0.1f, 0.7f, 0.2f], null);
 
-        await database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [unordered], [], "w"), None);
+        await _database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [unordered], [], "w"), None);
 
-        await using var context = database.Context();
+        await using var context = _database.Context();
         var stored = await context.Predictions.SingleAsync();
         Assert.Equal([9, 2, 4], stored.TopIndices);
         Assert.Equal([0.7f, 0.2f, 0.1f], stored.TopProbabilities);
@@ -121,36 +121,36 @@ public abstract class ShardResultWriterTests : IAsyncLifetime
     [Fact]
     public async Task Results_for_images_outside_the_shard_are_refused_and_nothing_is_written()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg");
-        var other = await database.AddShardAsync(run, "b.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg");
+        var other = await _database.AddShardAsync(run, "b.jpg");
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => database.Writer.WriteAsync(
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => _database.Writer.WriteAsync(
             new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(other.Items[0].ImageId)], [], "w"), None));
 
         Assert.Contains(other.Items[0].ImageId.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
-        Assert.Equal(0L, await database.ScalarAsync("SELECT COUNT(*) FROM predictions"));
-        Assert.Equal("pending", await database.ScalarAsync("SELECT status FROM shards WHERE shard_id = 1"));
+        Assert.Equal(0L, await _database.ScalarAsync("SELECT COUNT(*) FROM predictions"));
+        Assert.Equal("pending", await _database.ScalarAsync("SELECT status FROM shards WHERE shard_id = 1"));
     }
 
     [Fact]
     public async Task Mismatched_label_and_probability_counts_are_refused()
     {
-        var run = await database.StartRunAsync();
-        var shard = await database.AddShardAsync(run, "a.jpg");
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg");
         var broken = new ImagePrediction(shard.Items[0].ImageId, [1, 2], [0.5f], null);
 
         await Assert.ThrowsAsync<ArgumentException>(() =>
-            database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [broken], [], "w"), None));
+            _database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [broken], [], "w"), None));
     }
 
     [Fact]
     public async Task Writing_an_unknown_shard_fails_naming_it()
     {
-        var run = await database.StartRunAsync();
+        var run = await _database.StartRunAsync();
 
         var error = await Assert.ThrowsAsync<ShardNotFoundException>(() =>
-            database.Writer.WriteAsync(new ShardResult(run.Id, 42, [], [], "w"), None));
+            _database.Writer.WriteAsync(new ShardResult(run.Id, 42, [], [], "w"), None));
         Assert.Contains("shard 42", error.Message, StringComparison.Ordinal);
     }
 

@@ -18,20 +18,20 @@ public sealed class SqliteResultWriterAtScaleTests(ITestOutputHelper output) : I
 {
     private const int Shards = 40;
     private const int ShardSize = 256;
-    private EmbeddedDatabase database = null!;
+    private EmbeddedDatabase _database = null!;
 
-    public async Task InitializeAsync() => database = await EmbeddedDatabase.CreateAsync();
+    public async Task InitializeAsync() => _database = await EmbeddedDatabase.CreateAsync();
 
-    public async Task DisposeAsync() => await database.DisposeAsync();
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     [Fact]
     public async Task Forty_shards_of_256_rows_with_embeddings_land_once_each_and_read_back_exactly_even_when_redelivered()
     {
-        var run = await database.StartRunAsync();
+        var run = await _database.StartRunAsync();
         var results = new List<ShardResult>();
         for (var s = 0; s < Shards; s++)
         {
-            var shard = await database.AddShardAsync(run, Enumerable.Range(0, ShardSize).Select(i => $"{s:D3}/{i:D4}.jpg").ToArray());
+            var shard = await _database.AddShardAsync(run, Enumerable.Range(0, ShardSize).Select(i => $"{s:D3}/{i:D4}.jpg").ToArray());
             results.Add(new ShardResult(
                 run.Id,
                 shard.ShardId,
@@ -40,13 +40,13 @@ public sealed class SqliteResultWriterAtScaleTests(ITestOutputHelper output) : I
                 "w"));
         }
 
-        await database.Writer.WriteAsync(results[0], CancellationToken.None);
+        await _database.Writer.WriteAsync(results[0], CancellationToken.None);
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         foreach (var result in results.Skip(1))
         {
-            await database.Writer.WriteAsync(result, CancellationToken.None);
+            await _database.Writer.WriteAsync(result, CancellationToken.None);
         }
 
         clock.Stop();
@@ -60,11 +60,11 @@ public sealed class SqliteResultWriterAtScaleTests(ITestOutputHelper output) : I
 
         foreach (var redelivered in results.Take(5))
         {
-            await database.Writer.WriteAsync(redelivered, CancellationToken.None);
+            await _database.Writer.WriteAsync(redelivered, CancellationToken.None);
         }
 
-        Assert.Equal((long)Shards * ShardSize, await database.ScalarAsync("SELECT COUNT(*) FROM predictions"));
-        Assert.Null(await database.DifferencesFromAsync(run.Id, results));
+        Assert.Equal((long)Shards * ShardSize, await _database.ScalarAsync("SELECT COUNT(*) FROM predictions"));
+        Assert.Null(await _database.DifferencesFromAsync(run.Id, results));
     }
 
     private static string LoadAverage() =>

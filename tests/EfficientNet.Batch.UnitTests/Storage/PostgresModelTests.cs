@@ -10,9 +10,9 @@ namespace EfficientNet.Batch.UnitTests.Storage;
 /// <summary>The PostgreSQL model and migrations, built without a server (the design-time factory's placeholder connection).</summary>
 public sealed class PostgresModelTests : IDisposable
 {
-    private readonly PostgresBatchDbContext context = new PostgresDesignTimeContextFactory().CreateDbContext([]);
+    private readonly PostgresBatchDbContext _context = new PostgresDesignTimeContextFactory().CreateDbContext([]);
 
-    public void Dispose() => context.Dispose();
+    public void Dispose() => _context.Dispose();
 
     [Theory]
     [InlineData(typeof(PredictionEntity), nameof(PredictionEntity.TopIndices), "integer[]")]
@@ -24,7 +24,7 @@ public sealed class PostgresModelTests : IDisposable
     [InlineData(typeof(RunEntity), nameof(RunEntity.Id), "uuid")]
     public void Arrays_are_native_and_timestamps_carry_their_zone(Type entity, string property, string columnType)
     {
-        var mapped = context.Model.FindEntityType(entity)!.FindProperty(property)!;
+        var mapped = _context.Model.FindEntityType(entity)!.FindProperty(property)!;
 
         Assert.Equal(columnType, mapped.GetColumnType());
         Assert.Null(mapped.GetValueConverter());
@@ -34,16 +34,16 @@ public sealed class PostgresModelTests : IDisposable
     public void The_postgres_migrations_match_the_model()
     {
         Assert.False(
-            context.Database.HasPendingModelChanges(),
+            _context.Database.HasPendingModelChanges(),
             "the model changed: run dotnet ef migrations add <Name> --project src/Storage --context PostgresBatchDbContext --output-dir Migrations/Postgres");
     }
 
     [Fact]
     public void The_migrations_store_embeddings_uncompressed_out_of_line()
     {
-        var migrations = context.GetService<IMigrationsAssembly>();
+        var migrations = _context.GetService<IMigrationsAssembly>();
         var operations = migrations.Migrations.Values
-            .Select(type => migrations.CreateMigration(type, context.Database.ProviderName!))
+            .Select(type => migrations.CreateMigration(type, _context.Database.ProviderName!))
             .SelectMany(migration => migration.UpOperations)
             .ToList();
 

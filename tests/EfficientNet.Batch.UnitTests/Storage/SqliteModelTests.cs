@@ -8,9 +8,9 @@ namespace EfficientNet.Batch.UnitTests.Storage;
 /// <summary>The SQLite model, built without opening a connection.</summary>
 public sealed class SqliteModelTests : IDisposable
 {
-    private readonly SqliteBatchDbContext context = new SqliteDesignTimeContextFactory().CreateDbContext([]);
+    private readonly SqliteBatchDbContext _context = new SqliteDesignTimeContextFactory().CreateDbContext([]);
 
-    public void Dispose() => context.Dispose();
+    public void Dispose() => _context.Dispose();
 
     [Theory]
     [InlineData(typeof(PredictionEntity), nameof(PredictionEntity.TopIndices))]
@@ -19,7 +19,7 @@ public sealed class SqliteModelTests : IDisposable
     [InlineData(typeof(ShardEntity), nameof(ShardEntity.ImageIds))]
     public void Arrays_are_blob_columns_on_sqlite(Type entity, string property)
     {
-        var mapped = context.Model.FindEntityType(entity)!.FindProperty(property)!;
+        var mapped = _context.Model.FindEntityType(entity)!.FindProperty(property)!;
 
         Assert.Equal("BLOB", mapped.GetColumnType());
         Assert.NotNull(mapped.GetValueConverter());
@@ -28,9 +28,9 @@ public sealed class SqliteModelTests : IDisposable
     [Fact]
     public void Tables_and_columns_are_snake_case()
     {
-        var names = context.Model.GetEntityTypes()
+        var names = _context.Model.GetEntityTypes()
             .SelectMany(e => e.GetProperties().Select(p => p.GetColumnName(StoreObjectIdentifier.Table(e.GetTableName()!))))
-            .Concat(context.Model.GetEntityTypes().Select(e => e.GetTableName()))
+            .Concat(_context.Model.GetEntityTypes().Select(e => e.GetTableName()))
             .ToList();
 
         Assert.All(names, name => Assert.Matches("^[a-z0-9_]+$", name));
@@ -42,7 +42,7 @@ public sealed class SqliteModelTests : IDisposable
     public void The_sqlite_migrations_match_the_model()
     {
         Assert.False(
-            context.Database.HasPendingModelChanges(),
+            _context.Database.HasPendingModelChanges(),
             "the model changed: run dotnet ef migrations add <Name> --project src/Storage --context SqliteBatchDbContext --output-dir Migrations/Sqlite");
     }
 }

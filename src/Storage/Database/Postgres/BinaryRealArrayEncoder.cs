@@ -21,17 +21,17 @@ public sealed class BinaryRealArrayEncoder
     // An element's length word (4, big-endian) in the low half of a little-endian ulong; the value goes in the high half.
     private const ulong ElementLength = 0x04000000UL;
 
-    private byte[] buffer = [];
+    private byte[] _buffer = [];
 
     public ReadOnlyMemory<byte> Encode(ReadOnlySpan<float> values)
     {
         var size = HeaderBytes + (values.Length * 8);
-        if (buffer.Length < size)
+        if (_buffer.Length < size)
         {
-            buffer = new byte[size];
+            _buffer = new byte[size];
         }
 
-        var bytes = buffer.AsSpan(0, size);
+        var bytes = _buffer.AsSpan(0, size);
         BinaryPrimitives.WriteInt32BigEndian(bytes, 1);
         BinaryPrimitives.WriteInt32BigEndian(bytes[4..], 0);
         BinaryPrimitives.WriteUInt32BigEndian(bytes[8..], RealTypeOid);
@@ -46,6 +46,6 @@ public sealed class BinaryRealArrayEncoder
             elements[i] = BitConverter.IsLittleEndian ? element : BinaryPrimitives.ReverseEndianness(element);
         }
 
-        return buffer.AsMemory(0, size);
+        return _buffer.AsMemory(0, size);
     }
 }
