@@ -83,7 +83,9 @@ run_once() {
     rc=0
     (cd "$clone" && env "${unset_args[@]}" "${environment[@]}" bash -c "$command" </dev/null >"$log" 2>&1) || rc=$?
     seconds=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
-    summary=$(grep -E '^(Passed|Failed)!' "$log" | sed -E 's/ - .*\.dll.*$//' | tr '\n' ';' || true)
+    # dotnet test's console logger closes each test project with "Total tests: N" and "Passed: N" / "Failed: N" lines.
+    summary=$(awk '/^ *Total tests:/ { t += $3 } /^ *Passed:/ { p += $2 } /^ *Failed:/ { f += $2 }
+                   END { if (t) printf "%d tests: %d passed, %d failed", t, p, f }' "$log")
     if ((rc == 0)); then
       echo "   PASS in ${seconds} s ${summary:+($summary)}"
       RESULTS+=("run $n  command $((i + 1))  PASS  ${seconds} s  $commit  $summary")
