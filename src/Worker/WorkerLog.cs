@@ -14,6 +14,9 @@ internal static partial class WorkerLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId} of run {RunId} committed: {Ok} labeled, {Failed} failed")]
     public static partial void ShardCommitted(ILogger logger, long shardId, Guid runId, int ok, int failed);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId} of run {RunId} (one run of a multi-model pass) failed its model and goes on alone: {Reason}")]
+    public static partial void PassMemberSplitOff(ILogger logger, long shardId, Guid runId, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the lease of shard {ShardId}: {Reason}")]
     public static partial void LeaseRenewalFailed(ILogger logger, long shardId, string reason);
 

@@ -14,7 +14,7 @@ public sealed class LabelCommand
 
     private readonly CliConsole _console;
     private readonly Argument<string> _folder = new("folder") { Description = "Folder of images, walked recursively." };
-    private readonly Option<string?> _model = new("--model") { Description = $"ONNX model with its .json spec beside it. Default: the bundled test model ({DefaultModelRelativePath}, random weights)." };
+    private readonly Option<string[]> _model = new("--model") { Description = $"ONNX model with its .json spec beside it; repeat it to label with several models in one pass (each image decoded once, one run per model). Default: the bundled test model ({DefaultModelRelativePath}, random weights)." };
     private readonly Option<string> _database = CommonOptions.Database();
     private readonly Option<string?> _postgres = CommonOptions.Postgres();
     private readonly Option<int> _topK = new("--topk") { Description = "Labels kept per image.", DefaultValueFactory = _ => 5 };
@@ -41,7 +41,7 @@ public sealed class LabelCommand
     private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var folder = Path.GetFullPath(parse.GetValue(_folder)!);
-        var modelPath = parse.GetValue(_model) ?? Path.Combine(AppContext.BaseDirectory, DefaultModelRelativePath);
+        var modelPaths = parse.GetValue(_model) is { Length: > 0 } given ? given : [Path.Combine(AppContext.BaseDirectory, DefaultModelRelativePath)];
         var topK = parse.GetValue(_topK);
         var batchSizeText = parse.GetValue(_batchSize)!;
         var shardSize = parse.GetValue(_shardSize);
@@ -54,12 +54,15 @@ public sealed class LabelCommand
         CliChecks.RunOptions(topK, shardSize, errorBudget);
         var batchSize = CliChecks.BatchSize(batchSizeText);
         CliChecks.Require(Directory.Exists(folder), $"folder not found: {folder}");
-        CliChecks.Require(File.Exists(modelPath), $"model file not found: {modelPath}");
+        foreach (var modelPath in modelPaths)
+        {
+            CliChecks.Require(File.Exists(modelPath), $"model file not found: {modelPath}");
+        }
 
         var request = new RunRequest(
             parse.GetValue(_runName) ?? $"{Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar))}-{DateTime.UtcNow:yyyyMMdd-HHmmss}",
             RunKind.Label,
-            Path.GetFullPath(modelPath),
+            "",
             folder,
             topK,
             !parse.GetValue(_noEmbeddings),
@@ -69,7 +72,9 @@ public sealed class LabelCommand
             DatabaseChoice.From(parse, _postgres, _database),
             batchSize,
             parse.GetValue(_verbose),
-            (services, _) => Task.FromResult(new RunLaunch(request, services.GetRequiredService<IImageSourceFactory>().Create(request.SourceLocation), request.ModelPath)),
+            (services, _) => Task.FromResult(RunLaunch.Pass(
+                PassRequests.For(request, modelPaths.Select(Path.GetFullPath).ToArray()),
+                services.GetRequiredService<IImageSourceFactory>().Create(request.SourceLocation))),
             cancellationToken);
     }
 }

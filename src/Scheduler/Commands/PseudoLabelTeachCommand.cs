@@ -1,9 +1,11 @@
 using System.CommandLine;
+using EfficientNet.Batch.Results;
 using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Scheduler.PseudoLabels;
 using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Models;
 using EfficientNet.Batch.Storage.Runs;
+using EfficientNet.Batch.Storage.Sources;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EfficientNet.Batch.Scheduler.Commands;
@@ -18,7 +20,8 @@ public sealed class PseudoLabelTeachCommand
 {
     private readonly CliConsole _console;
     private readonly Argument<string> _source = new("source") { Description = "A folder, az://<container>/<prefix>, manifest:<file>, or set:<name> (a previous set's images)." };
-    private readonly Option<string?> _model = new("--model") { Description = $"The teacher: an ONNX model with its .json spec beside it. Default (embedded only): the bundled test model ({LabelCommand.DefaultModelRelativePath})." };
+    private readonly Option<string[]> _model = new("--model") { Description = $"The teacher: an ONNX model with its .json spec beside it; repeat it for an ensemble teacher (models sharing one label space). Default (embedded only): the bundled test model ({LabelCommand.DefaultModelRelativePath})." };
+    private readonly Option<string?> _ensemble = new("--ensemble") { Description = $"With several --model: how their probabilities are combined, '{EnsembleMethod.Mean}' (arithmetic mean, the default) or '{EnsembleMethod.Geometric}' (geometric mean, renormalised)." };
     private readonly Option<string?> _sha256 = new("--sha256") { Description = "Expected SHA-256 of the model file (--distributed); computed from the file when omitted." };
     private readonly Option<string> _database = CommonOptions.Database();
     private readonly Option<string?> _postgres = CommonOptions.Postgres();
@@ -37,7 +40,7 @@ public sealed class PseudoLabelTeachCommand
         _console = console;
         Command = new Command("teach", "Run a teacher over a corpus (or a previous set's images) and keep soft labels per image.")
         {
-            _source, _model, _sha256, _database, _postgres, _topK, _full, _batchSize, _shardSize, _errorBudget, _runName, _distributed, _wait, _verbose,
+            _source, _model, _ensemble, _sha256, _database, _postgres, _topK, _full, _batchSize, _shardSize, _errorBudget, _runName, _distributed, _wait, _verbose,
         };
         Command.SetAction((parse, ct) => RunAsync(parse, ct));
     }
@@ -50,14 +53,24 @@ public sealed class PseudoLabelTeachCommand
         CliChecks.RunOptions(topK, shardSize, errorBudget);
         CliChecks.BatchSize(parse.GetValue(_batchSize)!);
         CliChecks.Require(!parse.GetValue(_wait) || parse.GetValue(_distributed), "--wait follows a --distributed teacher pass; an embedded one always runs to the end");
+        var models = parse.GetValue(_model) ?? [];
+        var ensemble = parse.GetValue(_ensemble);
+        CliChecks.Require(ensemble is null || EnsembleMethod.IsKnown(ensemble), $"--ensemble must be '{EnsembleMethod.Mean}' or '{EnsembleMethod.Geometric}', got '{ensemble}'");
+        CliChecks.Require(ensemble is null || models.Length > 1, "--ensemble combines several teachers: give --model at least twice");
+        CliChecks.Require(parse.GetValue(_sha256) is null || models.Length <= 1, "--sha256 checks one model; give it with a single --model");
         var database = DatabaseChoice.From(parse, _postgres, _database);
         return parse.GetValue(_distributed) ? SubmitAsync(parse, database, cancellationToken) : RunHereAsync(parse, database, cancellationToken);
     }
 
     private Task<int> RunHereAsync(ParseResult parse, DatabaseChoice database, CancellationToken cancellationToken)
     {
-        var modelPath = Path.GetFullPath(parse.GetValue(_model) ?? Path.Combine(AppContext.BaseDirectory, LabelCommand.DefaultModelRelativePath));
-        CliChecks.Require(File.Exists(modelPath), $"model file not found: {modelPath}");
+        var modelPaths = (parse.GetValue(_model) is { Length: > 0 } given ? given : [Path.Combine(AppContext.BaseDirectory, LabelCommand.DefaultModelRelativePath)])
+            .Select(Path.GetFullPath).ToArray();
+        foreach (var modelPath in modelPaths)
+        {
+            CliChecks.Require(File.Exists(modelPath), $"model file not found: {modelPath}");
+        }
+
         var source = LocalSource(parse.GetValue(_source)!);
         return new RunLauncher(_console).RunHereAsync(
             database,
@@ -66,27 +79,43 @@ public sealed class PseudoLabelTeachCommand
             async (services, ct) =>
             {
                 var (imageSource, setId) = await TeacherSource.ResolveAsync(services, source, ct);
-                return new RunLaunch(Request(parse, modelPath, source, imageSource.Location, setId), imageSource, modelPath);
+                return Teachers(parse, modelPaths.Select(p => (p, p)).ToArray(), source, imageSource, setId, new RunLaunch(
+                    Request(parse, modelPaths[0], source, imageSource.Location, setId), imageSource, modelPaths[0]));
             },
             cancellationToken);
     }
 
     private Task<int> SubmitAsync(ParseResult parse, DatabaseChoice database, CancellationToken cancellationToken)
     {
-        var modelUri = parse.GetValue(_model) ?? throw new CliException("--model is required with --distributed: a path or az:// URI every worker can read");
+        var modelUris = parse.GetValue(_model) is { Length: > 0 } given ? given : throw new CliException("--model is required with --distributed: a path or az:// URI every worker can read");
         var source = parse.GetValue(_source)!;
         return new RunLauncher(_console).SubmitAsync(
             database,
             parse.GetValue(_verbose),
             async (services, ct) =>
             {
-                var localModel = await services.GetRequiredService<ModelFileCache>().GetAsync(modelUri, parse.GetValue(_sha256), ct);
+                var teachers = new List<(string Uri, string Local)>();
+                foreach (var uri in modelUris)
+                {
+                    teachers.Add((uri, await services.GetRequiredService<ModelFileCache>().GetAsync(uri, parse.GetValue(_sha256), ct)));
+                }
+
                 var (imageSource, setId) = await TeacherSource.ResolveAsync(services, source, ct);
-                var request = Request(parse, modelUri, source, imageSource.Location, setId);
-                return new RunLaunch(request, imageSource, localModel, Wait: parse.GetValue(_wait), Noun: "teacher run", ShownSourceText: source);
+                var request = Request(parse, modelUris[0], source, imageSource.Location, setId);
+                return Teachers(parse, teachers, source, imageSource, setId, new RunLaunch(
+                    request, imageSource, teachers[0].Local, Wait: parse.GetValue(_wait), Noun: "teacher run", ShownSourceText: source));
             },
             cancellationToken);
     }
+
+    /// <summary>Several teachers make one ensemble teacher run (the first teacher's request names it).</summary>
+    private RunLaunch Teachers(
+        ParseResult parse, IReadOnlyList<(string Uri, string Local)> teachers, string source, IImageSource imageSource, long? setId, RunLaunch first) =>
+        teachers.Count == 1 ? first : first with
+        {
+            OtherModels = teachers.Skip(1).Select(t => new PassModel(Request(parse, t.Uri, source, imageSource.Location, setId), t.Local)).ToArray(),
+            EnsembleMethod = parse.GetValue(_ensemble) ?? EnsembleMethod.Mean,
+        };
 
     private RunRequest Request(ParseResult parse, string modelPath, string source, string location, long? setId) => new(
         parse.GetValue(_runName) ?? $"teacher-{RunNames.FromSource(source)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}",

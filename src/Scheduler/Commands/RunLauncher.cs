@@ -48,33 +48,50 @@ public sealed class RunLauncher(CliConsole console)
             var services = host.Services;
             await StorageScope.MigrateAsync(services.GetRequiredService<IRunStore>(), database, cancellationToken);
             var launch = await prepare(services, cancellationToken);
-            var planned = await services.GetRequiredService<RunPlanner>().CreateAsync(launch.Request, launch.LocalModelPath, cancellationToken);
-            if (embedded)
+            var planner = services.GetRequiredService<RunPlanner>();
+            var pass = await CreateRunsAsync(planner, launch, cancellationToken);
+            foreach (var planned in pass)
             {
-                await DescribeModelAsync(services, planned, launch.Request, cancellationToken);
-                console.WriteLine($"Run {planned.Run.Name} ({planned.Run.Id}) over {launch.Request.SourceLocation}");
+                if (embedded)
+                {
+                    await DescribeModelsAsync(services, planned, launch.Request, cancellationToken);
+                    console.WriteLine($"Run {planned.Run.Name} ({planned.Run.Id}) over {launch.Request.SourceLocation}");
+                }
+                else
+                {
+                    console.WriteLine(planned.Run.Id.ToString());
+                    console.Error.WriteLine($"{launch.Noun} {planned.Run.Name} ({planned.Run.Id}): planning {launch.ShownSource}");
+                }
             }
-            else
+
+            if (pass[0].Run.PassId is { } passId)
             {
-                console.WriteLine(planned.Run.Id.ToString());
-                console.Error.WriteLine($"{launch.Noun} {planned.Run.Name} ({planned.Run.Id}): planning {launch.ShownSource}");
+                console.Error.WriteLine($"pass {passId}: {pass.Count} runs, each image fetched and decoded once for all of them");
             }
 
             if (!embedded && !launch.Wait)
             {
-                var plan = await services.GetRequiredService<RunPlanner>().PlanAsync(planned, launch.Source, launch.OnlyNew, cancellationToken);
-                console.Error.WriteLine(
-                    $"{launch.Noun} {planned.Run.Name}: {plan.Images} images in {plan.Shards} shards published{Skipped(plan)}; follow it with: enb status {planned.Run.Id} --watch");
+                var plan = await planner.PlanPassAsync(pass, launch.Source, launch.OnlyNew, cancellationToken);
+                foreach (var planned in pass)
+                {
+                    console.Error.WriteLine(
+                        $"{launch.Noun} {planned.Run.Name}: {plan.Images} images in {plan.Shards} shards published{Skipped(plan)}; follow it with: enb status {planned.Run.Id} --watch");
+                }
+
                 return ExitCodes.Success;
             }
 
             var follower = services.GetRequiredService<RunFollower>();
-            var outcome = await new LiveProgress(console, services.GetRequiredService<IRunInsightsReader>()).FollowAsync(
-                planned.Run.Id,
-                progress => follower.PlanAndFollowAsync(planned, launch.Source, launch.OnlyNew, ownsRun: embedded, progress, cancellationToken),
+            var outcomes = await new LiveProgress(console, services.GetRequiredService<IRunInsightsReader>()).FollowAsync(
+                pass[0].Run.Id,
+                progress => follower.PlanAndFollowPassAsync(pass, launch.Source, launch.OnlyNew, ownsRun: embedded, progress, cancellationToken),
                 cancellationToken);
-            new RunSummaryPrinter(console).Print(planned.Run, outcome, database);
-            return ExitCodes.For(outcome);
+            for (var r = 0; r < pass.Count; r++)
+            {
+                new RunSummaryPrinter(console).Print(pass[r].Run, outcomes[r], database);
+            }
+
+            return outcomes.Select(ExitCodes.For).Max();
         }
         catch (ModelSpecException e)
         {
@@ -90,15 +107,27 @@ public sealed class RunLauncher(CliConsole console)
         }
     }
 
-    /// <summary>Embedded mode loads the model here: its execution provider and batch are worth a line, random weights a warning.</summary>
-    private async Task DescribeModelAsync(IServiceProvider services, PlannedRun planned, RunRequest request, CancellationToken cancellationToken)
+    /// <summary>One run, the runs of a multi-model pass, or one ensemble teacher run: nothing is created unless every model's spec loads.</summary>
+    private static async Task<IReadOnlyList<PlannedRun>> CreateRunsAsync(RunPlanner planner, RunLaunch launch, CancellationToken cancellationToken)
     {
-        var model = await services.GetRequiredService<ModelRepository>().GetAsync(planned.Model, cancellationToken);
-        CliChecks.Require(request.TopK <= model.Session.NumClasses, $"--topk {request.TopK} is more than the model's {model.Session.NumClasses} classes");
-        console.WriteLine($"Model {model.Session.Spec.Name} on {model.Session.ExecutionProvider}, batch {model.Session.Buckets.Max}");
-        if (model.Session.Spec.RandomWeights)
+        IReadOnlyList<PassModel> models = [new PassModel(launch.Request, launch.LocalModelPath), .. launch.OtherModels];
+        return launch.EnsembleMethod is { } method
+            ? [await planner.CreateEnsembleAsync(launch.Request, method, models, cancellationToken)]
+            : await planner.CreatePassAsync(models, cancellationToken);
+    }
+
+    /// <summary>Embedded mode loads the models here: their execution provider and batch are worth a line, random weights a warning.</summary>
+    private async Task DescribeModelsAsync(IServiceProvider services, PlannedRun planned, RunRequest request, CancellationToken cancellationToken)
+    {
+        foreach (var reference in planned.Ensemble?.Models ?? [planned.Model])
         {
-            console.WriteWarning($"model {model.Session.Spec.Name} has random weights: its labels are meaningless (use --model with real weights; see README)");
+            var model = await services.GetRequiredService<ModelRepository>().GetAsync(reference, cancellationToken);
+            CliChecks.Require(request.TopK <= model.Session.NumClasses, $"--topk {request.TopK} is more than the model's {model.Session.NumClasses} classes");
+            console.WriteLine($"Model {model.Session.Spec.Name} on {model.Session.ExecutionProvider}, batch {model.Session.Buckets.Max}");
+            if (model.Session.Spec.RandomWeights)
+            {
+                console.WriteWarning($"model {model.Session.Spec.Name} has random weights: its labels are meaningless (use --model with real weights; see README)");
+            }
         }
     }
 
@@ -114,4 +143,14 @@ public sealed record RunLaunch(
     RunRequest Request, IImageSource Source, string LocalModelPath, bool OnlyNew = false, bool Wait = true, string Noun = "run", string? ShownSourceText = null)
 {
     public string ShownSource => ShownSourceText ?? Source.Location;
+
+    /// <summary>The other models of a multi-model pass (<c>--model a --model b</c>): each gets a run of its own, planned with this one.</summary>
+    public IReadOnlyList<PassModel> OtherModels { get; init; } = [];
+
+    /// <summary>A pass of local models (embedded mode): the first request leads, the others are <see cref="OtherModels"/>.</summary>
+    public static RunLaunch Pass(IReadOnlyList<RunRequest> requests, IImageSource source) =>
+        new(requests[0], source, requests[0].ModelPath) { OtherModels = requests.Skip(1).Select(r => new PassModel(r, r.ModelPath)).ToArray() };
+
+    /// <summary>Set for an ensemble teacher: <see cref="OtherModels"/> are more teachers of this one run, combined by this method.</summary>
+    public string? EnsembleMethod { get; init; }
 }

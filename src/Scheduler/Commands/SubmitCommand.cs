@@ -16,8 +16,8 @@ public sealed class SubmitCommand
 {
     private readonly CliConsole _console;
     private readonly Argument<string> _source = new("source") { Description = "A folder, az://<container>/<prefix>, or manifest:<file> (.txt, .csv, .jsonl)." };
-    private readonly Option<string> _model = new("--model") { Description = "Model URI the workers load: a path they can read, or az://<container>/<path>.onnx (spec and labels beside it).", Required = true };
-    private readonly Option<string?> _sha256 = new("--sha256") { Description = "Expected SHA-256 of the model file; computed from the file when omitted." };
+    private readonly Option<string[]> _model = new("--model") { Description = "Model URI the workers load: a path they can read, or az://<container>/<path>.onnx (spec and labels beside it). Repeat it for a multi-model pass: one run per model, each image decoded once.", Required = true };
+    private readonly Option<string?> _sha256 = new("--sha256") { Description = "Expected SHA-256 of the model file (one --model only); computed from the file when omitted." };
     private readonly Option<string> _database = CommonOptions.Database();
     private readonly Option<string?> _postgres = CommonOptions.Postgres();
     private readonly Option<int> _topK = new("--topk") { Description = "Labels kept per image.", DefaultValueFactory = _ => 5 };
@@ -44,7 +44,9 @@ public sealed class SubmitCommand
     private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var source = parse.GetValue(_source)!;
-        var modelUri = parse.GetValue(_model)!;
+        var modelUris = parse.GetValue(_model)!;
+        CliChecks.Require(parse.GetValue(_sha256) is null || modelUris.Length == 1, "--sha256 checks one model; give it with a single --model");
+        CliChecks.Require(!parse.GetValue(_onlyNew) || modelUris.Length == 1, "--only-new works with a single --model (the models of a pass have labeled different images)");
         var (topK, shardSize, errorBudget) = (parse.GetValue(_topK), parse.GetValue(_shardSize), parse.GetValue(_errorBudget));
         CliChecks.RunOptions(topK, shardSize, errorBudget);
         var database = DatabaseChoice.From(parse, _postgres, _database);
@@ -54,12 +56,17 @@ public sealed class SubmitCommand
             parse.GetValue(_verbose),
             async (services, ct) =>
             {
-                var localModel = await services.GetRequiredService<ModelFileCache>().GetAsync(modelUri, parse.GetValue(_sha256), ct);
                 var imageSource = services.GetRequiredService<IImageSourceFactory>().Create(source);
-                var request = new RunRequest(
+                var template = new RunRequest(
                     parse.GetValue(_runName) ?? $"{RunNames.FromSource(source)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}",
-                    RunKind.Label, modelUri, imageSource.Location, topK, !parse.GetValue(_noEmbeddings), errorBudget, shardSize);
-                return new RunLaunch(request, imageSource, localModel, parse.GetValue(_onlyNew), parse.GetValue(_wait));
+                    RunKind.Label, "", imageSource.Location, topK, !parse.GetValue(_noEmbeddings), errorBudget, shardSize);
+                var models = new List<PassModel>();
+                foreach (var request in PassRequests.For(template, modelUris))
+                {
+                    models.Add(new PassModel(request, await services.GetRequiredService<ModelFileCache>().GetAsync(request.ModelPath, parse.GetValue(_sha256), ct)));
+                }
+
+                return new RunLaunch(models[0].Request, imageSource, models[0].LocalModelPath, parse.GetValue(_onlyNew), parse.GetValue(_wait)) { OtherModels = models.Skip(1).ToArray() };
             },
             cancellationToken);
     }

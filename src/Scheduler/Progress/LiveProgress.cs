@@ -18,7 +18,7 @@ public sealed class LiveProgress(CliConsole console, IRunInsightsReader insights
     private static readonly TimeSpan WorkersInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>Runs <paramref name="wait"/> (a <see cref="RunMonitor.WaitAsync"/> call) with a progress sink that shows each count.</summary>
-    public async Task<RunOutcome> FollowAsync(Guid runId, Func<IProgress<RunProgress>, Task<RunOutcome>> wait, CancellationToken cancellationToken)
+    public async Task<T> FollowAsync<T>(Guid runId, Func<IProgress<RunProgress>, Task<T>> wait, CancellationToken cancellationToken)
     {
         if (!console.IsInteractive)
         {

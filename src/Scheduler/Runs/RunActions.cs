@@ -42,11 +42,11 @@ public sealed class RunActions(IRunPlanStore runs, RunPlanner? planner = null)
                 + "retry-failed would leave them out: submit the source again with --only-new");
         }
 
-        var (model, options) = await planner.DescribeAsync(run, cancellationToken);
+        var shape = await planner.DescribeAsync(run, cancellationToken);
         var shards = await runs.RequeueFailedImagesAsync(run.Id, run.ShardSize, cancellationToken);
         foreach (var shard in shards)
         {
-            await planner.PublishAndMarkAsync(run.Id, shard, model, options, cancellationToken);
+            await planner.PublishAndMarkAsync(run.Id, shard, shape, cancellationToken);
         }
 
         return ActionResult.Done($"{shards.Sum(s => s.Items.Count)} failed images requeued in {shards.Count} shards");

@@ -42,10 +42,10 @@ public sealed class ShardSweeper(
                 continue;
             }
 
-            var (model, shardOptions) = await planner.DescribeAsync(run, cancellationToken);
+            var shape = await planner.DescribeAsync(run, cancellationToken);
             foreach (var shard in group)
             {
-                await planner.PublishAsync(run.Id, new PlannedShard(shard.ShardId, shard.Items), model, shardOptions, cancellationToken);
+                await planner.PublishAsync(run.Id, new PlannedShard(shard.ShardId, shard.Items), shape, cancellationToken);
                 SchedulerMetrics.ShardsRepublished.Inc();
                 SchedulerLog.ShardRepublished(logger, shard.ShardId, run.Name, shard.Status, shard.Attempts);
             }

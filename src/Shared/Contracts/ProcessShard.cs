@@ -11,4 +11,10 @@ public sealed record ProcessShard
     public required IReadOnlyList<ShardItem> Items { get; init; }
     public required ModelReference Model { get; init; }
     public required ShardOptions Options { get; init; }
+
+    /// <summary>The other runs of a multi-model pass that share this shard's images; empty for a single-model run.</summary>
+    public IReadOnlyList<PassMember> PassMembers { get; init; } = [];
+
+    /// <summary>Set for an ensemble teacher run: every teacher runs on each image and their probabilities are combined.</summary>
+    public EnsembleTeachers? Ensemble { get; init; }
 }

@@ -11,4 +11,6 @@ public sealed record NewRun(
     double ErrorBudget,
     int ShardSize,
     bool StoreFullDistribution = false,
-    long? SourceSetId = null);
+    long? SourceSetId = null,
+    Guid? PassId = null,
+    RunEnsemble? Ensemble = null);

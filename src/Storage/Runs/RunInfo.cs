@@ -16,4 +16,6 @@ public sealed record RunInfo(
     string? StatusReason,
     int ShardSize = 256,
     bool StoreFullDistribution = false,
-    long? SourceSetId = null);
+    long? SourceSetId = null,
+    Guid? PassId = null,
+    RunEnsemble? Ensemble = null);

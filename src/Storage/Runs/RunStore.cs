@@ -111,6 +111,8 @@ public abstract class RunStore<TContext> : IRunStore, IDatabaseProbe
             StoreEmbeddings = run.StoreEmbeddings,
             StoreFullDistribution = run.StoreFullDistribution,
             SourceSetId = run.SourceSetId,
+            PassId = run.PassId,
+            Ensemble = run.Ensemble?.Format(),
             ErrorBudget = run.ErrorBudget,
             ShardSize = run.ShardSize,
             CreatedAt = now,
@@ -511,7 +513,9 @@ public abstract class RunStore<TContext> : IRunStore, IDatabaseProbe
         run.StatusReason,
         run.ShardSize,
         run.StoreFullDistribution,
-        run.SourceSetId);
+        run.SourceSetId,
+        run.PassId,
+        RunEnsemble.Parse(run.Ensemble));
 
     private sealed class RunWithModelName
     {

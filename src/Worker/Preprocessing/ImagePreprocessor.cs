@@ -36,33 +36,58 @@ public sealed class ImagePreprocessor
     /// <exception cref="ImageRejectedException">The bytes are not a usable image; the reason says why.</exception>
     public void Preprocess(ReadOnlySpan<byte> encoded, Span<float> destination)
     {
-        if (destination.Length != TensorLength)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} floats, expected {TensorLength}", nameof(destination));
-        }
+        CheckLength(destination);
+        using var image = DecodeShared(encoded);
+        Preprocess(encoded, image, destination);
+    }
 
-        // Fast mode needs libvips' shrink-on-load; the formats another decoder reads (BMP, PNM, TGA, ICO) take the Exact path.
-        if (_mode == PreprocessingMode.Fast && ImageDecoder.DecodedByLibvips(encoded))
+    /// <summary>
+    /// Decodes once for every model of a multi-model pass (the decode does not depend on the model: only the resize,
+    /// crop and normalisation that follow it do). Null when this mode decodes per model: Fast mode's shrink-on-load
+    /// depends on the model's size.
+    /// </summary>
+    /// <exception cref="ImageRejectedException">The bytes are not a usable image; the reason says why.</exception>
+    public DecodedImage? DecodeShared(ReadOnlySpan<byte> encoded) => UsesShrinkOnLoad(encoded) ? null : _decoder.Decode(encoded);
+
+    /// <summary>
+    /// Preprocesses one image from its <paramref name="decoded"/> pixels (<see cref="DecodeShared"/>, possibly another
+    /// model's preprocessor's: the pixels are the same), or from its bytes when <paramref name="decoded"/> is null.
+    /// </summary>
+    /// <exception cref="ImageRejectedException">The bytes are not a usable image; the reason says why.</exception>
+    public void Preprocess(ReadOnlySpan<byte> encoded, DecodedImage? decoded, Span<float> destination)
+    {
+        CheckLength(destination);
+        if (decoded is null)
         {
             using var window = _decoder.DecodeShrunk(encoded, _spec, out var shrunk);
             _writer.Write(window.Pixels, shrunk, destination);
             return;
         }
 
-        using var image = _decoder.Decode(encoded);
-        var geometry = TorchvisionGeometry.For(image.Width, image.Height, _spec);
+        var geometry = TorchvisionGeometry.For(decoded.Width, decoded.Height, _spec);
         var visible = geometry.Visible;
         var length = visible.Width * visible.Height * 3;
         var resized = ArrayPool<byte>.Shared.Rent(length);
         try
         {
             PillowCompatibleResize.Resize(
-                image.Pixels, image.Width, image.Height, geometry.ResizedWidth, geometry.ResizedHeight, _spec.Interpolation, visible, resized);
+                decoded.Pixels, decoded.Width, decoded.Height, geometry.ResizedWidth, geometry.ResizedHeight, _spec.Interpolation, visible, resized);
             _writer.Write(resized.AsSpan(0, length), geometry, destination);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(resized);
+        }
+    }
+
+    // Fast mode needs libvips' shrink-on-load; the formats another decoder reads (BMP, PNM, TGA, ICO) take the Exact path.
+    private bool UsesShrinkOnLoad(ReadOnlySpan<byte> encoded) => _mode == PreprocessingMode.Fast && ImageDecoder.DecodedByLibvips(encoded);
+
+    private void CheckLength(Span<float> destination)
+    {
+        if (destination.Length != TensorLength)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} floats, expected {TensorLength}", nameof(destination));
         }
     }
 }

@@ -24,6 +24,8 @@ public sealed class RunConfiguration : IEntityTypeConfiguration<RunEntity>
         builder.Property(r => r.StoreEmbeddings).HasColumnName("store_embeddings");
         builder.Property(r => r.StoreFullDistribution).HasColumnName("store_full_distribution");
         builder.Property(r => r.SourceSetId).HasColumnName("source_set_id");
+        builder.Property(r => r.PassId).HasColumnName("pass_id");
+        builder.Property(r => r.Ensemble).HasColumnName("ensemble");
         builder.Property(r => r.ErrorBudget).HasColumnName("error_budget");
         builder.Property(r => r.ShardSize).HasColumnName("shard_size");
         builder.Property(r => r.CreatedAt).HasColumnName("created_at");
@@ -41,5 +43,8 @@ public sealed class RunConfiguration : IEntityTypeConfiguration<RunEntity>
 
         // ListActiveRunsAsync and the sweeper's join: the few running runs among many finished ones.
         builder.HasIndex(r => r.Status).HasDatabaseName("ix_runs_status");
+
+        // The other runs of a pass (status, runs, the dashboard).
+        builder.HasIndex(r => r.PassId).HasDatabaseName("ix_runs_pass_id");
     }
 }

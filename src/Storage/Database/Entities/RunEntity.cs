@@ -20,6 +20,11 @@ public sealed class RunEntity
 
     /// <summary>For a teacher pass restricted to a pseudo-label set's images (source set:&lt;name&gt;): that set's id.</summary>
     public long? SourceSetId { get; set; }
+    /// <summary>Runs planned together over one source (<c>--model a --model b</c>) share this id: each image is fetched and decoded once for all of them.</summary>
+    public Guid? PassId { get; set; }
+
+    /// <summary>For an ensemble teacher run: how its teachers' probabilities are combined and which models they are (see <see cref="Runs.RunEnsemble"/>).</summary>
+    public string? Ensemble { get; set; }
     public double ErrorBudget { get; set; }
     public int ShardSize { get; set; }
     public DateTime CreatedAt { get; set; }

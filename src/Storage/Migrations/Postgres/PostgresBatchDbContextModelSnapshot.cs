@@ -340,6 +340,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("Ensemble")
+                        .HasColumnType("text")
+                        .HasColumnName("ensemble");
+
                     b.Property<double>("ErrorBudget")
                         .HasColumnType("double precision")
                         .HasColumnName("error_budget");
@@ -361,6 +365,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("name");
+
+                    b.Property<Guid?>("PassId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("pass_id");
 
                     b.Property<DateTime?>("PlanningCompletedAt")
                         .HasColumnType("timestamp with time zone")
@@ -412,6 +420,9 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
 
                     b.HasIndex("ModelId")
                         .HasDatabaseName("ix_runs_model_id");
+
+                    b.HasIndex("PassId")
+                        .HasDatabaseName("ix_runs_pass_id");
 
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_runs_status");

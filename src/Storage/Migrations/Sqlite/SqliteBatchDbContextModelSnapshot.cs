@@ -329,6 +329,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("Ensemble")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ensemble");
+
                     b.Property<double>("ErrorBudget")
                         .HasColumnType("REAL")
                         .HasColumnName("error_budget");
@@ -350,6 +354,10 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
+
+                    b.Property<Guid?>("PassId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pass_id");
 
                     b.Property<DateTime?>("PlanningCompletedAt")
                         .HasColumnType("TEXT")
@@ -401,6 +409,9 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
 
                     b.HasIndex("ModelId")
                         .HasDatabaseName("ix_runs_model_id");
+
+                    b.HasIndex("PassId")
+                        .HasDatabaseName("ix_runs_pass_id");
 
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_runs_status");

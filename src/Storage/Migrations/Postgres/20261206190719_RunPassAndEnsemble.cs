@@ -1,0 +1,48 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace EfficientNet.Batch.Storage.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class RunPassAndEnsemble : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "ensemble",
+                table: "runs",
+                type: "text",
+                nullable: true);
+
+            migrationBuilder.AddColumn<Guid>(
+                name: "pass_id",
+                table: "runs",
+                type: "uuid",
+                nullable: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_runs_pass_id",
+                table: "runs",
+                column: "pass_id");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "ix_runs_pass_id",
+                table: "runs");
+
+            migrationBuilder.DropColumn(
+                name: "ensemble",
+                table: "runs");
+
+            migrationBuilder.DropColumn(
+                name: "pass_id",
+                table: "runs");
+        }
+    }
+}
