@@ -13,7 +13,7 @@ public sealed class RunsCommand
     public RunsCommand(CliConsole console)
     {
         _console = console;
-        Command = new Command("runs", "List runs, newest first.") { _database, _postgres };
+        Command = new Command("runs", "List runs, newest first (runs of one multi-model pass share the pass column).") { _database, _postgres };
         Command.SetAction((parse, ct) => RunAsync(parse, ct));
     }
 
@@ -29,16 +29,19 @@ public sealed class RunsCommand
             return ExitCodes.Success;
         }
 
-        _console.WriteLine($"{"id",-36}  {"name",-32}  {"status",-9}  {"model",-24}  {"images",7}  {"ok",7}  {"failed",7}  created (UTC)");
+        _console.WriteLine($"{"id",-36}  {"name",-32}  {"status",-9}  {"model",-24}  {"images",7}  {"ok",7}  {"failed",7}  {"created (UTC)",-19}  pass");
         foreach (var run in runs)
         {
             var p = await storage.Runs.GetProgressAsync(run.Id, cancellationToken);
             _console.WriteLine(
-                $"{run.Id,-36}  {Truncate(run.Name, 32),-32}  {run.Status.ToString().ToLowerInvariant(),-9}  {Truncate(run.ModelName, 24),-24}  {p.TotalImages,7}  {p.Succeeded,7}  {p.Failed,7}  {run.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}");
+                $"{run.Id,-36}  {Truncate(run.Name, 32),-32}  {run.Status.ToString().ToLowerInvariant(),-9}  {Truncate(run.ModelName, 24),-24}  {p.TotalImages,7}  {p.Succeeded,7}  {p.Failed,7}  {run.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {Pass(run)}");
         }
 
         return ExitCodes.Success;
     }
+
+    /// <summary>The first 8 hex digits of a multi-model pass's id: the runs of one pass share it.</summary>
+    private static string Pass(Storage.Runs.RunInfo run) => run.PassId is { } passId ? passId.ToString("N")[..8] : "";
 
     private static string Truncate(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
 }

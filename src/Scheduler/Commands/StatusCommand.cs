@@ -36,11 +36,11 @@ public sealed class StatusCommand
             var outcome = await new LiveProgress(_console, storage.Insights).FollowAsync(
                 run.Id, progress => monitor.WaitAsync(run.Id, run.ErrorBudget, planning: null, progress, cancellationToken), cancellationToken);
             run = await storage.FindRunAsync(run.Id.ToString(), cancellationToken);
-            Print(run, outcome.Progress);
+            Print(run, outcome.Progress, await PassRunsAsync(storage, run, cancellationToken));
             return ExitCodes.For(outcome); // as label and submit --wait: 2 when the error budget ended it
         }
 
-        Print(run, progress);
+        Print(run, progress, await PassRunsAsync(storage, run, cancellationToken));
         return progress.Status switch
         {
             RunStatus.Failed => ExitCodes.RunFailed,
@@ -49,11 +49,16 @@ public sealed class StatusCommand
         };
     }
 
-    private void Print(RunInfo run, RunProgress p)
+    private void Print(RunInfo run, RunProgress p, IReadOnlyList<RunInfo> passRuns)
     {
         _console.WriteLine($"run:      {run.Name} ({run.Id})");
         _console.WriteLine($"status:   {run.Status.ToString().ToLowerInvariant()}{(run.StatusReason is null ? "" : $": {run.StatusReason}")}");
         _console.WriteLine($"model:    {run.ModelName}");
+        if (run.PassId is { } passId)
+        {
+            _console.WriteLine($"pass:     {passId} (runs {string.Join(", ", passRuns.Select(r => r.Name))})");
+        }
+
         _console.WriteLine($"source:   {run.Source}");
         _console.WriteLine($"images:   {p.Done} of {p.TotalImages}{(p.PlanningCompleted ? "" : " (still planning)")}: {p.Succeeded} ok, {p.Failed} failed");
         _console.WriteLine($"shards:   {p.CompletedShards} of {p.TotalShards} done");
@@ -62,4 +67,8 @@ public sealed class StatusCommand
             _console.WriteLine($"  {failure.Count,6} x {failure.Stage}: {failure.Reason}");
         }
     }
+
+    /// <summary>The runs planned together with this one (a multi-model pass), this one included; empty for a single run.</summary>
+    private static async Task<IReadOnlyList<RunInfo>> PassRunsAsync(StorageScope storage, RunInfo run, CancellationToken cancellationToken) =>
+        run.PassId is { } passId ? await storage.Runs.ListPassRunsAsync(passId, cancellationToken) : [];
 }

@@ -12,7 +12,7 @@ public sealed class PseudoLabelSetPrinter(CliConsole console)
     public void Print(PseudoLabelSetInfo set, IReadOnlyList<PseudoLabelClassInfo> classes)
     {
         console.WriteLine($"Set {set.Name} (generation {set.Generation}{(set.ParentSetName is { } parent ? $", parent {parent}" : "")})");
-        console.WriteLine($"  teacher:  {set.TeacherModelName} (sha256 {set.TeacherModelSha256[..Math.Min(12, set.TeacherModelSha256.Length)]}…), run {set.TeacherRunName}");
+        console.WriteLine($"  teacher:  {set.TeacherModelName} (sha256 {string.Join(", ", set.TeacherModelSha256.Split(',').Select(sha => sha[..Math.Min(12, sha.Length)] + "…"))}), run {set.TeacherRunName}");
         console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"  params:   --per-class {set.PerClassTarget} --min-confidence {set.MinConfidence} --mode {set.Mode.ToString().ToLowerInvariant()} --temperature {set.Temperature} --seed {set.Seed}"));

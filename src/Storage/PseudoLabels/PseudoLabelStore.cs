@@ -339,13 +339,15 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
         await using var command = Command(
             connection,
             transaction,
-            "SELECT r.name, r.kind, r.status, m.id, m.name, m.sha256 FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = @run",
+            "SELECT r.name, r.kind, r.status, m.id, m.name, m.sha256, r.ensemble FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = @run",
             ("run", dialect.RunId(runId)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
             throw new ArgumentException($"no run with id {runId}");
         }
+
+        var ensemble = RunEnsemble.Parse(reader.IsDBNull(6) ? null : reader.GetString(6));
 
         var (name, kind, status) = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
         if (kind != RunKind.Teacher)
@@ -358,7 +360,33 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
             throw new ArgumentException($"teacher run {name} is {status}: select from a completed teacher pass");
         }
 
-        return new Teacher(reader.GetInt64(3), reader.GetString(4), reader.GetString(5));
+        var teacher = new Teacher(reader.GetInt64(3), reader.GetString(4), reader.GetString(5));
+        await reader.DisposeAsync();
+        return ensemble is null ? teacher : await ReadEnsembleTeacherAsync(connection, transaction, teacher.ModelId, ensemble, cancellationToken);
+    }
+
+    /// <summary>
+    /// An ensemble teacher's lineage names every teacher: the set's model name is <c>&lt;method&gt; of a, b</c> and its
+    /// model SHA-256 lists each teacher's, comma-separated, in the ensemble's order.
+    /// </summary>
+    private async Task<Teacher> ReadEnsembleTeacherAsync(
+        DbConnection connection, DbTransaction transaction, long firstModelId, RunEnsemble ensemble, CancellationToken cancellationToken)
+    {
+        var (names, hashes) = (new List<string>(), new List<string>());
+        foreach (var modelId in ensemble.ModelIds)
+        {
+            await using var command = Command(connection, transaction, "SELECT name, sha256 FROM models WHERE id = @id", ("id", modelId));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                throw new ArgumentException($"ensemble teacher model {modelId} does not exist");
+            }
+
+            names.Add(reader.GetString(0));
+            hashes.Add(reader.GetString(1));
+        }
+
+        return new Teacher(firstModelId, $"{ensemble.Method} of {string.Join(", ", names)}", string.Join(',', hashes));
     }
 
     private static async Task EnsureNameFreeAsync(DbConnection connection, DbTransaction transaction, string name, CancellationToken cancellationToken)

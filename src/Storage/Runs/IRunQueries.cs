@@ -10,6 +10,9 @@ public interface IRunQueries
 
     Task<IReadOnlyList<RunInfo>> ListRunsAsync(CancellationToken cancellationToken);
 
+    /// <summary>The runs of one multi-model pass, in the order they were created.</summary>
+    Task<IReadOnlyList<RunInfo>> ListPassRunsAsync(Guid passId, CancellationToken cancellationToken);
+
     /// <summary>Resolves a run by its id, its name (the newest with that name) or "latest". Null when none matches.</summary>
     Task<RunInfo?> FindRunAsync(string idOrName, CancellationToken cancellationToken);
 

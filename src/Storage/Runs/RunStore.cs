@@ -251,6 +251,13 @@ public abstract class RunStore<TContext> : IRunStore, IDatabaseProbe
         return rows.Select(r => ToRunInfo(r.Run, r.ModelName)).ToList();
     }
 
+    public async Task<IReadOnlyList<RunInfo>> ListPassRunsAsync(Guid passId, CancellationToken cancellationToken)
+    {
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await RunsWithModelName(db).Where(r => r.Run.PassId == passId).OrderBy(r => r.Run.CreatedAt).ThenBy(r => r.Run.Id).ToListAsync(cancellationToken);
+        return rows.Select(r => ToRunInfo(r.Run, r.ModelName)).ToList();
+    }
+
     public async Task<RunInfo?> FindRunAsync(string idOrName, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(idOrName);

@@ -195,7 +195,7 @@ function showOverview(overview) {
   set("shards-total", enb.number(progress.totalShards));
   set("rate", enb.rate(overview.imagesPerSecond));
   set("eta", enb.duration(overview.etaSeconds));
-  set("run-details", `${run.kind} run ${run.id} · model ${run.modelName} · ${run.source} · top-${run.topK} · error budget ${(run.errorBudget * 100).toFixed(1)}% · created ${enb.time(run.createdAt)}` + (run.finishedAt ? ` · finished ${enb.time(run.finishedAt)}` : ""));
+  set("run-details", `${run.kind} run ${run.id} · model ${run.modelName}${run.passId ? ` · pass ${run.passId}` : ""} · ${run.source} · top-${run.topK} · error budget ${(run.errorBudget * 100).toFixed(1)}% · created ${enb.time(run.createdAt)}` + (run.finishedAt ? ` · finished ${enb.time(run.finishedAt)}` : ""));
   set("status-reason", run.statusReason || "");
   const bar = document.getElementById("progress-bar");
   bar.style.width = progress.totalImages > 0 ? `${Math.min(100, (100 * done) / progress.totalImages)}%` : "0";

@@ -61,7 +61,8 @@ function row(overview) {
     enb.cell(enb.number(progress.failed), "num failed"),
     enb.cell(enb.rate(overview.imagesPerSecond), "num"),
     enb.cell(enb.duration(overview.etaSeconds), "num"),
-    enb.cell(run.modelName),
+    // Runs of one multi-model pass share a pass id: shown after the model so they read as one group.
+    enb.cell(run.passId ? `${run.modelName} · pass ${run.passId.slice(0, 8)}` : run.modelName),
     enb.cell(run.source),
     enb.cell(enb.time(run.createdAt)),
   );
