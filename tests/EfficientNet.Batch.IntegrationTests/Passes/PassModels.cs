@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using EfficientNet.Batch.IntegrationTests.Inference;
 
 namespace EfficientNet.Batch.IntegrationTests.Passes;
 
@@ -16,33 +16,16 @@ public static class PassModels
 
     public static string First => TestPaths.TestModel;
 
-    /// <summary>Writes the second model (and its labels) into <paramref name="folder"/>; its path.</summary>
+    /// <summary>Writes the second model (and its labels, or <paramref name="labelsText"/> instead) into <paramref name="folder"/>; its path.</summary>
     public static string WriteSecond(TempDirectory folder, string? labelsText = null)
     {
-        var testModels = Path.GetDirectoryName(TestPaths.TestModel)!;
         var entry = Reference()[SecondPreset]!.AsObject();
-        var (resize, interpolation, crop) = ((int)entry["resize"]!, (string)entry["interpolation"]!, (int)entry["crop"]!);
-        var modelPath = folder.File("tiny_b1_v2.onnx");
-        File.Copy(Path.Combine(testModels, "efficientnet_tiny_anysize.onnx"), modelPath);
-        var labels = folder.File("imagenet_labels.txt");
-        if (labelsText is null)
+        var modelPath = PresetParityTests.WriteModel(folder, SecondPreset, (int)entry["resize"]!, (string)entry["interpolation"]!, (int)entry["crop"]!);
+        if (labelsText is not null)
         {
-            File.Copy(Path.Combine(testModels, "imagenet_labels.txt"), labels);
-        }
-        else
-        {
-            File.WriteAllText(labels, labelsText);
+            File.WriteAllText(folder.File("imagenet_labels.txt"), labelsText);
         }
 
-        var spec = JsonNode.Parse(File.ReadAllText(Path.Combine(testModels, "efficientnet_tiny.json")))!.AsObject();
-        spec["name"] = "efficientnet_tiny_b1_v2";
-        spec["input"]!["width"] = crop;
-        spec["input"]!["height"] = crop;
-        spec["preprocess"]!["resizeShortSide"] = resize;
-        spec["preprocess"]!["interpolation"] = interpolation;
-        spec["preprocess"]!["cropWidth"] = crop;
-        spec["preprocess"]!["cropHeight"] = crop;
-        File.WriteAllText(folder.File("tiny_b1_v2.json"), spec.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return modelPath;
     }
 
