@@ -66,9 +66,12 @@ public sealed class MultiModelPassTests : IDisposable
         Assert.Contains("Run pass-tiny_b1_v2 completed", output, StringComparison.Ordinal);
 
         // Each run: one row per image (exactly once), its model's preset's top-5 as PyTorch computes it, both bad files failed.
+        (exitCode, _, error) = await RunAsync("export", "--run", "pass-tiny_b1_v2", "--pass", "--format", "jsonl", "--out", _dir.File("night.jsonl"));
+        Assert.True(exitCode == ExitCodes.Success, error);
         foreach (var (run, preset) in new[] { ("pass-efficientnet_tiny", PassModels.FirstPreset), ("pass-tiny_b1_v2", PassModels.SecondPreset) })
         {
-            var rows = await ExportAsync(run);
+            var rows = File.ReadAllLines(_dir.File($"night.{run}.jsonl")).Select(line => JsonDocument.Parse(line).RootElement)
+                .ToDictionary(r => r.GetProperty("key").GetString()!);
             var reference = PassModels.ReferenceTop5(preset);
             Assert.Equal(Photos().Length + 2, rows.Count);
             Assert.All(Photos(), photo => Assert.Equal(reference[photo], Top(rows[photo])));
