@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using EfficientNet.Batch.Storage.Database.Conversions;
 using EfficientNet.Batch.Storage.Results;
 using Parquet;
 using Parquet.Serialization;
@@ -7,8 +8,9 @@ namespace EfficientNet.Batch.Scheduler.Export;
 
 /// <summary>
 /// Parquet (Parquet.Net): columns Key, Uri, Status, TopIndices (list of int), TopLabels (list of string),
-/// TopProbabilities (list of float), FailureStage, FailureReason, and with embeddings Embedding (list of float or of
-/// float16, the run's dimension on every row, null for a failure). Written one row group at a time, each appended as
+/// TopProbabilities (list of float), FailureStage, FailureReason, and with embeddings either Embedding (list of float,
+/// the run's dimension on every row, null for a failure) or, in float16, EmbeddingFloat16 (binary, see
+/// <see cref="ResultRecordWithFloat16Embedding"/>). Written one row group at a time, each appended as
 /// it fills (the approach of <see cref="PseudoLabels.ParquetPseudoLabelExporter"/>), so at most one row group is in
 /// memory: <see cref="RowGroupRows"/> rows, or fewer when embeddings make rows large (about 64 MB of embeddings per group).
 /// Needs a seekable stream (a file): appending reads the footer back.
@@ -57,8 +59,8 @@ public sealed class ParquetResultExporter(Func<string, string> uriOf, EmbeddingP
             var options = new ParquetOptions { Append = groups > 0, RowGroupSize = Math.Max(buffer.Count, 1) };
             await (embeddings switch
             {
-                EmbeddingPrecision.Binary32 => ParquetSerializer.SerializeAsync(buffer.Cast<ResultRecord<float>>(), output, options, cancellationToken: cancellationToken),
-                EmbeddingPrecision.Binary16 => ParquetSerializer.SerializeAsync(buffer.Cast<ResultRecord<Half>>(), output, options, cancellationToken: cancellationToken),
+                EmbeddingPrecision.Binary32 => ParquetSerializer.SerializeAsync(buffer.Cast<ResultRecordWithEmbedding>(), output, options, cancellationToken: cancellationToken),
+                EmbeddingPrecision.Binary16 => ParquetSerializer.SerializeAsync(buffer.Cast<ResultRecordWithFloat16Embedding>(), output, options, cancellationToken: cancellationToken),
                 _ => ParquetSerializer.SerializeAsync(buffer, output, options, cancellationToken: cancellationToken),
             });
             count += buffer.Count;
@@ -71,8 +73,8 @@ public sealed class ParquetResultExporter(Func<string, string> uriOf, EmbeddingP
     {
         ResultRecord record = embeddings switch
         {
-            EmbeddingPrecision.Binary32 => new ResultRecord<float> { Embedding = ToSingles(row.Embedding) },
-            EmbeddingPrecision.Binary16 => new ResultRecord<Half> { Embedding = row.Embedding },
+            EmbeddingPrecision.Binary32 => new ResultRecordWithEmbedding { Embedding = ToSingles(row.Embedding) },
+            EmbeddingPrecision.Binary16 => new ResultRecordWithFloat16Embedding { EmbeddingFloat16 = ToBytes(row.Embedding) },
             _ => new ResultRecord(),
         };
         record.Key = row.Key;
@@ -85,6 +87,9 @@ public sealed class ParquetResultExporter(Func<string, string> uriOf, EmbeddingP
         record.FailureReason = row.FailureReason;
         return record;
     }
+
+    private static byte[]? ToBytes(Half[]? values) =>
+        values is null ? null : Float16Blob.ToBytes(ToSingles(values));
 
     private static float[]? ToSingles(Half[]? values)
     {

@@ -17,10 +17,19 @@ public class ResultRecord
     public string? FailureReason { get; set; }
 }
 
-/// <summary>A <see cref="ResultRecord"/> with its embedding (<c>--embeddings</c>): every row the run's dimension, null for a failure.</summary>
-/// <typeparam name="T">float (float32) or Half (float16).</typeparam>
-public sealed class ResultRecord<T> : ResultRecord
-    where T : struct
+/// <summary>A <see cref="ResultRecord"/> with its embedding as float32 values (<c>--embeddings</c>): the run's dimension on every row, null for a failure.</summary>
+public sealed class ResultRecordWithEmbedding : ResultRecord
 {
-    public T[]? Embedding { get; set; }
+    public float[]? Embedding { get; set; }
+}
+
+/// <summary>
+/// A <see cref="ResultRecord"/> with its embedding as float16 (<c>--embedding-precision float16</c>): 2 bytes per
+/// dimension, IEEE binary16 little-endian, in one binary value per row (NumPy: <c>np.frombuffer(value, '&lt;f2')</c>).
+/// Binary because Parquet.Net 6.1 cannot write Half values or Parquet's FLOAT16 logical type (it throws
+/// NotSupportedException "type System.Half is not supported").
+/// </summary>
+public sealed class ResultRecordWithFloat16Embedding : ResultRecord
+{
+    public byte[]? EmbeddingFloat16 { get; set; }
 }
