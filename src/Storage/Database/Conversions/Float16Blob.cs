@@ -30,6 +30,22 @@ public static class Float16Blob
         return bytes;
     }
 
+    public static byte[] ToBytes(ReadOnlySpan<Half> values)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            return MemoryMarshal.AsBytes(values).ToArray();
+        }
+
+        var bytes = new byte[values.Length * 2];
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteHalfLittleEndian(bytes.AsSpan(i * 2, 2), values[i]);
+        }
+
+        return bytes;
+    }
+
     public static float[] ToFloats(ReadOnlySpan<byte> bytes)
     {
         var halves = ToHalves(bytes);
