@@ -1,6 +1,5 @@
 using EfficientNet.Batch.Results;
 using EfficientNet.Batch.Storage.Database.Conversions;
-using EfficientNet.Batch.Storage.Database.Postgres;
 using EfficientNet.Batch.Storage.Runs;
 using Npgsql;
 using NpgsqlTypes;
@@ -162,7 +161,6 @@ public sealed class PostgresShardResultWriter : IShardResultWriter
         DateTime now,
         CancellationToken cancellationToken)
     {
-        var embeddings = new BinaryRealArrayEncoder();
         await using var copy = await connection.BeginBinaryImportAsync(CopyStaging, cancellationToken);
         for (var i = 0; i < result.Predictions.Count; i++)
         {
@@ -174,8 +172,7 @@ public sealed class PostgresShardResultWriter : IShardResultWriter
             await copy.WriteAsync(labels[i].Probabilities, NpgsqlDbType.Array | NpgsqlDbType.Real, cancellationToken);
             if (prediction.Embedding is { } embedding)
             {
-                // Pre-encoded real[] bytes: COPY sends fields untyped and the column's receive function parses them.
-                await copy.WriteAsync(embeddings.Encode(embedding), NpgsqlDbType.Bytea, cancellationToken);
+                await copy.WriteAsync(Float16Blob.ToBytes(embedding), NpgsqlDbType.Bytea, cancellationToken);
             }
             else
             {

@@ -16,16 +16,19 @@ public sealed class SqliteResultReader : IResultReader
     // ORDER BY key uses SQLite's BINARY collation: UTF-8 byte order, the same on every machine.
     private const string Query =
         """
-        SELECT i.key, 1, p.top_indices, p.top_probabilities, NULL, NULL
+        SELECT i.key, 1, p.top_indices, p.top_probabilities, NULL, NULL, {embedding}
         FROM predictions p JOIN images i ON i.id = p.image_id
         WHERE p.run_id = $run
         UNION ALL
-        SELECT i.key, 0, NULL, NULL, f.stage, f.reason
+        SELECT i.key, 0, NULL, NULL, f.stage, f.reason, NULL
         FROM failures f JOIN images i ON i.id = f.image_id
         WHERE f.run_id = $run
           AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = f.run_id AND p.image_id = f.image_id)
         ORDER BY 1
         """;
+
+    private static readonly string QueryWithEmbeddings = Query.Replace("{embedding}", "p.embedding", StringComparison.Ordinal);
+    private static readonly string QueryWithoutEmbeddings = Query.Replace("{embedding}", "NULL", StringComparison.Ordinal);
 
     private readonly SqliteDatabase _database;
 
@@ -34,11 +37,11 @@ public sealed class SqliteResultReader : IResultReader
         _database = database;
     }
 
-    public async IAsyncEnumerable<ExportRow> ReadAsync(Guid runId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ExportRow> ReadAsync(Guid runId, bool withEmbeddings, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = Query;
+        command.CommandText = withEmbeddings ? QueryWithEmbeddings : QueryWithoutEmbeddings;
         command.Parameters.AddWithValue("$run", SqliteValues.Uuid(runId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -51,7 +54,8 @@ public sealed class SqliteResultReader : IResultReader
                     ArrayBlob.FromBytes<int>(reader.GetFieldValue<byte[]>(2)),
                     ArrayBlob.FromBytes<float>(reader.GetFieldValue<byte[]>(3)),
                     FailureStage: null,
-                    FailureReason: null)
+                    FailureReason: null,
+                    reader.IsDBNull(6) ? null : Float16Blob.ToHalves(reader.GetFieldValue<byte[]>(6)))
                 : new ExportRow(key, Ok: false, [], [], reader.GetString(4), reader.GetString(5));
         }
     }

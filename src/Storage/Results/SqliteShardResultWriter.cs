@@ -88,7 +88,7 @@ public sealed class SqliteShardResultWriter : IShardResultWriter
             image.Value = prediction.ImageId;
             indices.Value = ArrayBlob.ToBytes<int>(topIndices);
             probabilities.Value = ArrayBlob.ToBytes<float>(topProbabilities);
-            embedding.Value = prediction.Embedding is null ? DBNull.Value : ArrayBlob.ToBytes<float>(prediction.Embedding);
+            embedding.Value = prediction.Embedding is null ? DBNull.Value : Float16Blob.ToBytes(prediction.Embedding);
             full.Value = prediction.FullProbabilities is null ? DBNull.Value : Float16Blob.ToBytes(prediction.FullProbabilities);
             insert.ExecuteNonQuery();
         }

@@ -64,7 +64,7 @@ public sealed class PostgresMigrationTests(PostgresDatabase postgres) : IClassFi
     [Theory]
     [InlineData("predictions", "top_indices", "_int4")]
     [InlineData("predictions", "top_probabilities", "_float4")]
-    [InlineData("predictions", "embedding", "_float4")]
+    [InlineData("predictions", "embedding", "bytea")]
     [InlineData("shards", "image_ids", "_int8")]
     [InlineData("runs", "planning_completed_at", "timestamptz")]
     [InlineData("shards", "created_at", "timestamptz")]

@@ -36,7 +36,7 @@ public sealed class PostgresStorageAtScaleTests(PostgresDatabase postgres, ITest
         await _database.Writer.WriteAsync(results[0], CancellationToken.None);
         var sequential = await MeasureAsync(() => WriteAllAsync(results.Skip(1).Take(29)));
         var concurrent = await MeasureAsync(() => Task.WhenAll(results.Skip(30).Chunk(8).Select(WriteAllAsync)));
-        output.WriteLine($"RATE postgres-writer top-5 + real[1280] per row, {ShardSize} rows per shard transaction (binary COPY to a temp table + INSERT ... ON CONFLICT):");
+        output.WriteLine($"RATE postgres-writer top-5 + 1280-d float16 embedding (bytea) per row, {ShardSize} rows per shard transaction (binary COPY to a temp table + INSERT ... ON CONFLICT):");
         output.WriteLine($"RATE postgres-writer one writer:    {Describe(29 * ShardSize, sequential)}");
         output.WriteLine($"RATE postgres-writer four writers:  {Describe(30 * ShardSize, concurrent)}");
 

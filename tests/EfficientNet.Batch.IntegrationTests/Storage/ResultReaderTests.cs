@@ -103,10 +103,33 @@ public abstract class ResultReaderTests : IAsyncLifetime
         Assert.Empty(await ReadAllAsync(Guid.NewGuid()));
     }
 
-    private async Task<List<ExportRow>> ReadAllAsync(Guid runId)
+    [Fact]
+    public async Task Embeddings_are_read_only_when_asked_for_as_the_stored_float16_values()
+    {
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg");
+        float[] embedding = [0.1f, -2.5f, 1234.567f, 0f];
+        await _database.Writer.WriteAsync(
+            new ShardResult(
+                run.Id,
+                shard.ShardId,
+                [new ImagePrediction(shard.Items[0].ImageId, [1], [0.9f], embedding), new ImagePrediction(shard.Items[1].ImageId, [1], [0.9f], null)],
+                [new ImageFailure(shard.Items[2].ImageId, FailureStage.Decode, "bad")],
+                "w"),
+            None);
+
+        var rows = await ReadAllAsync(run.Id, withEmbeddings: true);
+
+        Assert.Equal([(Half)0.1f, (Half)(-2.5f), (Half)1234.567f, (Half)0f], rows[0].Embedding!);
+        Assert.Null(rows[1].Embedding);
+        Assert.Null(rows[2].Embedding);
+        Assert.All(await ReadAllAsync(run.Id), r => Assert.Null(r.Embedding));
+    }
+
+    private async Task<List<ExportRow>> ReadAllAsync(Guid runId, bool withEmbeddings = false)
     {
         var rows = new List<ExportRow>();
-        await foreach (var row in _database.Reader.ReadAsync(runId, None))
+        await foreach (var row in _database.Reader.ReadAsync(runId, withEmbeddings, None))
         {
             rows.Add(row);
         }

@@ -54,7 +54,7 @@ public sealed class SqliteResultWriterAtScaleTests(ITestOutputHelper output) : I
         var cpu = process.TotalProcessorTime - cpuBefore;
         var rows = (Shards - 1) * ShardSize;
         output.WriteLine(
-            $"RATE sqlite-writer {rows} prediction rows (top-5 + 1280-float embedding) in {Shards - 1} shard transactions: " +
+            $"RATE sqlite-writer {rows} prediction rows (top-5 + 1280-d float16 embedding) in {Shards - 1} shard transactions: " +
             $"{clock.Elapsed.TotalMilliseconds:F0} ms, {rows / clock.Elapsed.TotalSeconds:F0} rows/s " +
             $"({rows / cpu.TotalSeconds:F0} rows per process CPU-second; load average {LoadAverage()})");
 

@@ -1,5 +1,6 @@
 using EfficientNet.Batch.Results;
 using EfficientNet.Batch.Storage.Database;
+using EfficientNet.Batch.Storage.Database.Conversions;
 using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
@@ -82,7 +83,7 @@ public abstract class StorageDatabase : IAsyncDisposable
                 differences.Add($"image {stored.ImageId} has a row nobody wrote");
             }
             else if (!stored.TopIndices.SequenceEqual(prediction.TopIndices) || !stored.TopProbabilities.SequenceEqual(prediction.TopProbabilities)
-                || !(stored.Embedding ?? []).SequenceEqual(prediction.Embedding ?? []))
+                || !(stored.Embedding ?? []).SequenceEqual(AsStored(prediction.Embedding) ?? []))
             {
                 differences.Add($"image {stored.ImageId} reads back different values");
             }
@@ -91,6 +92,10 @@ public abstract class StorageDatabase : IAsyncDisposable
         differences.AddRange(expected.Keys.Where(id => !seen.Contains(id)).Select(id => $"image {id} has no row"));
         return differences.Count == 0 ? null : $"{differences.Count} differences, first: {differences[0]}";
     }
+
+    /// <summary>An embedding as the database keeps it: every value rounded to float16 (Float16Blob).</summary>
+    public static float[]? AsStored(float[]? embedding) =>
+        embedding is null ? null : Float16Blob.ToFloats(Float16Blob.ToBytes(embedding));
 
     public virtual async ValueTask DisposeAsync()
     {

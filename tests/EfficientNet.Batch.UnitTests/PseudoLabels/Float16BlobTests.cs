@@ -22,4 +22,16 @@ public sealed class Float16BlobTests
     {
         Assert.Throws<InvalidDataException>(() => Float16Blob.ToFloats(new byte[3]));
     }
+
+    [Fact]
+    public void Values_are_ieee_binary16_little_endian_rounded_to_nearest_even()
+    {
+        // 1.00048828125 lies halfway between 1 and the next float16 (1 + 2^-10): ties go to the even 1.
+        float[] values = [1f, -2.5f, 1.00048828125f, 1.00146484375f, 65504f, 65520f, 1e-8f];
+
+        Assert.Equal(
+            [0x00, 0x3C, 0x00, 0xC1, 0x00, 0x3C, 0x02, 0x3C, 0xFF, 0x7B, 0x00, 0x7C, 0x00, 0x00],
+            Float16Blob.ToBytes(values));
+        Assert.Equal([(Half)1f, (Half)(-2.5f)], Float16Blob.ToHalves([0x00, 0x3C, 0x00, 0xC1]));
+    }
 }

@@ -1,3 +1,4 @@
+using EfficientNet.Batch.Storage.Database.Conversions;
 using EfficientNet.Batch.Storage.Database.Entities;
 using EfficientNet.Batch.Storage.Database.Postgres;
 using Microsoft.EntityFrameworkCore;
@@ -17,7 +18,6 @@ public sealed class PostgresModelTests : IDisposable
     [Theory]
     [InlineData(typeof(PredictionEntity), nameof(PredictionEntity.TopIndices), "integer[]")]
     [InlineData(typeof(PredictionEntity), nameof(PredictionEntity.TopProbabilities), "real[]")]
-    [InlineData(typeof(PredictionEntity), nameof(PredictionEntity.Embedding), "real[]")]
     [InlineData(typeof(ShardEntity), nameof(ShardEntity.ImageIds), "bigint[]")]
     [InlineData(typeof(ShardEntity), nameof(ShardEntity.CreatedAt), "timestamp with time zone")]
     [InlineData(typeof(RunEntity), nameof(RunEntity.PlanningCompletedAt), "timestamp with time zone")]
@@ -28,6 +28,15 @@ public sealed class PostgresModelTests : IDisposable
 
         Assert.Equal(columnType, mapped.GetColumnType());
         Assert.Null(mapped.GetValueConverter());
+    }
+
+    [Fact]
+    public void Embeddings_are_float16_bytes_read_as_floats()
+    {
+        var mapped = _context.Model.FindEntityType(typeof(PredictionEntity))!.FindProperty(nameof(PredictionEntity.Embedding))!;
+
+        Assert.Equal("bytea", mapped.GetColumnType());
+        Assert.IsType<Float16BlobConverter>(mapped.GetValueConverter());
     }
 
     [Fact]

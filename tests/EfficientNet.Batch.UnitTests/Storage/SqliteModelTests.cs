@@ -1,3 +1,4 @@
+using EfficientNet.Batch.Storage.Database.Conversions;
 using EfficientNet.Batch.Storage.Database.Entities;
 using EfficientNet.Batch.Storage.Database.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -23,6 +24,14 @@ public sealed class SqliteModelTests : IDisposable
 
         Assert.Equal("BLOB", mapped.GetColumnType());
         Assert.NotNull(mapped.GetValueConverter());
+    }
+
+    [Fact]
+    public void Embeddings_are_float16_blobs_like_on_postgres()
+    {
+        var mapped = _context.Model.FindEntityType(typeof(PredictionEntity))!.FindProperty(nameof(PredictionEntity.Embedding))!;
+
+        Assert.IsType<Float16BlobConverter>(mapped.GetValueConverter());
     }
 
     [Fact]

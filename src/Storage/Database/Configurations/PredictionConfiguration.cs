@@ -1,3 +1,4 @@
+using EfficientNet.Batch.Storage.Database.Conversions;
 using EfficientNet.Batch.Storage.Database.Entities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -16,7 +17,9 @@ public sealed class PredictionConfiguration : IEntityTypeConfiguration<Predictio
         builder.Property(p => p.ImageId).HasColumnName("image_id");
         builder.Property(p => p.TopIndices).HasColumnName("top_indices");
         builder.Property(p => p.TopProbabilities).HasColumnName("top_probabilities");
-        builder.Property(p => p.Embedding).HasColumnName("embedding");
+        // One stored precision on both providers: float16 bytes (Float16Blob), converted to float[] for EF Core readers.
+        builder.Property(p => p.Embedding).HasColumnName("embedding")
+            .HasConversion<Float16BlobConverter, ArrayContentComparer<float>>();
         builder.Property(p => p.FullProbabilities).HasColumnName("full_probabilities");
         builder.Property(p => p.CreatedAt).HasColumnName("created_at");
 

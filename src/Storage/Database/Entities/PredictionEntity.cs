@@ -7,6 +7,11 @@ public sealed class PredictionEntity
     public long ImageId { get; set; }
     public required int[] TopIndices { get; set; }
     public required float[] TopProbabilities { get; set; }
+
+    /// <summary>
+    /// The pooled embedding, stored as IEEE float16 bytes (2 per dimension: 2,560 bytes at 1280-d) on both providers
+    /// and converted back to float32 here (<see cref="Conversions.Float16BlobConverter"/>).
+    /// </summary>
     public float[]? Embedding { get; set; }
 
     /// <summary>

@@ -148,8 +148,8 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
-                    b.PrimitiveCollection<float[]>("Embedding")
-                        .HasColumnType("real[]")
+                    b.Property<byte[]>("Embedding")
+                        .HasColumnType("bytea")
                         .HasColumnName("embedding");
 
                     b.Property<byte[]>("FullProbabilities")
