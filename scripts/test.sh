@@ -31,5 +31,14 @@ if [[ ! -x /usr/bin/chromium ]]; then
     { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver; }
 fi
 
+# The embeddings export test reads the .npy file back with NumPy, an independent reader (Debian's python3-numpy).
+if ! /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  need apt-get "Debian's python3-numpy yourself: the embeddings export test reads .npy files with it"
+  [[ $EUID -eq 0 ]] || { echo "test.sh: NumPy is missing for /usr/bin/python3; install it as root: apt-get install -y python3-numpy" >&2; exit 2; }
+  echo "test.sh: installing Debian python3-numpy for the embeddings export test"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-numpy ||
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-numpy; }
+fi
+
 dotnet build EfficientNet.Batch.sln -c Release --nologo -v quiet
 dotnet test EfficientNet.Batch.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@"
