@@ -1,3 +1,5 @@
+using EfficientNet.Batch.Contracts;
+using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Models;
 using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Scheduler.Embedded;
@@ -14,7 +16,7 @@ using Microsoft.Extensions.Hosting;
 namespace EfficientNet.Batch.Scheduler.Commands;
 
 /// <summary>
-/// The one flow of <c>label</c>, <c>submit</c> and <c>pseudo-label teach</c>: start the host, create the run, plan it
+/// The one flow of <c>label</c>, <c>submit</c>, <c>pseudo-label teach</c>, <c>resume</c> and embedded <c>retry-failed</c>: start the host, create the run, plan it
 /// and follow it to its end (<see cref="RunFollower"/>), print the summary. Embedded mode runs the shards in this
 /// process and owns the run; distributed mode publishes them and, without --wait, returns once they are published.
 /// </summary>
@@ -23,15 +25,66 @@ public sealed class RunLauncher(CliConsole console)
     /// <summary>What to run, decided once the database is open: the run request, its image source, and a readable copy of the model.</summary>
     public delegate Task<RunLaunch> PrepareRun(IServiceProvider services, CancellationToken cancellationToken);
 
+    /// <summary>How to go on with an existing run, given its row and counts: a <see cref="CliException"/> refuses it.</summary>
+    public delegate Task<ContinuedRun> ContinueRun(IServiceProvider services, RunInfo run, RunProgress progress, CancellationToken cancellationToken);
+
     /// <summary>Embedded mode: scheduler and worker in this process; the run is followed to its end.</summary>
     public async Task<int> RunHereAsync(DatabaseChoice database, int batchSize, bool verbose, PrepareRun prepare, CancellationToken cancellationToken)
+    {
+        using var host = await StartHereAsync(database, batchSize, verbose, cancellationToken);
+        return await LaunchAsync(host, database, prepare, embedded: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// Embedded mode, an existing run (<c>resume</c>, <c>retry-failed</c>): <paramref name="prepare"/> refuses it with a
+    /// <see cref="CliException"/> (before anything is written) or says what to publish; the run is then followed to
+    /// its end in this process, which holds the run's <see cref="RunLock"/> meanwhile.
+    /// </summary>
+    public async Task<int> ContinueHereAsync(
+        DatabaseChoice database, int batchSize, bool verbose, string runName, ContinueRun prepare, CancellationToken cancellationToken)
+    {
+        CliChecks.Require(database.IsPostgres || File.Exists(database.SqlitePath), $"database not found: {database.SqlitePath} (pass the --db the run was made with)");
+        using var host = await StartHereAsync(database, batchSize, verbose, cancellationToken);
+        try
+        {
+            var services = host.Services;
+            var runs = services.GetRequiredService<IRunStore>();
+            await StorageScope.MigrateAsync(runs, database, cancellationToken);
+            var run = await runs.FindRunAsync(runName, cancellationToken)
+                ?? throw new CliException($"no run matches '{runName}' in {database} (see 'runs')");
+            using var ownership = RunLock.Acquire(database, run);
+            var continued = await prepare(services, run, await runs.GetProgressAsync(run.Id, cancellationToken), cancellationToken);
+            var (model, _) = await services.GetRequiredService<RunPlanner>().DescribeAsync(run, cancellationToken);
+            await DescribeModelAsync(services, model, run.TopK, cancellationToken);
+            console.WriteLine(continued.Description);
+            return await FollowAsync(services, database, run, continued.Work, embedded: true, continued.AlreadyDone, cancellationToken);
+        }
+        catch (ModelSpecException e)
+        {
+            throw new CliException(e.Message);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<IHost> StartHereAsync(DatabaseChoice database, int batchSize, bool verbose, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Inference:BatchSize"] = batchSize.ToString() });
         builder.AddEmbeddedMode(database, verbose);
-        using var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        return await LaunchAsync(host, database, prepare, embedded: true, cancellationToken);
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Distributed mode: the shards are published to the workers.</summary>
@@ -46,12 +99,25 @@ public sealed class RunLauncher(CliConsole console)
         try
         {
             var services = host.Services;
-            await StorageScope.MigrateAsync(services.GetRequiredService<IRunStore>(), database, cancellationToken);
-            var launch = await prepare(services, cancellationToken);
+            // A new SQLite file is created only once the source has been read: a bad source leaves nothing behind.
+            var databaseExists = database.IsPostgres || File.Exists(database.SqlitePath);
+            if (databaseExists)
+            {
+                await StorageScope.MigrateAsync(services.GetRequiredService<IRunStore>(), database, cancellationToken);
+            }
+
+            var launch = await PrepareAsync(services, prepare, cancellationToken);
+            await SourceArgument.CheckReadableAsync(launch.Source, cancellationToken);
+            if (!databaseExists)
+            {
+                await StorageScope.MigrateAsync(services.GetRequiredService<IRunStore>(), database, cancellationToken);
+            }
+
             var planned = await services.GetRequiredService<RunPlanner>().CreateAsync(launch.Request, launch.LocalModelPath, cancellationToken);
+            using var ownership = embedded ? RunLock.Acquire(database, planned.Run) : null;
             if (embedded)
             {
-                await DescribeModelAsync(services, planned, launch.Request, cancellationToken);
+                await DescribeModelAsync(services, planned.Model, launch.Request.TopK, cancellationToken);
                 console.WriteLine($"Run {planned.Run.Name} ({planned.Run.Id}) over {launch.Request.SourceLocation}");
             }
             else
@@ -68,21 +134,13 @@ public sealed class RunLauncher(CliConsole console)
                 return ExitCodes.Success;
             }
 
-            var follower = services.GetRequiredService<RunFollower>();
-            var outcome = await new LiveProgress(console, services.GetRequiredService<IRunInsightsReader>()).FollowAsync(
-                planned.Run.Id,
-                progress => follower.PlanAndFollowAsync(planned, launch.Source, launch.OnlyNew, ownsRun: embedded, progress, cancellationToken),
-                cancellationToken);
-            new RunSummaryPrinter(console).Print(planned.Run, outcome, database);
-            return ExitCodes.For(outcome);
+            var planner = services.GetRequiredService<RunPlanner>();
+            return await FollowAsync(
+                services, database, planned.Run, ct => planner.PlanAsync(planned, launch.Source, launch.OnlyNew, ct), embedded, alreadyDone: 0, cancellationToken);
         }
         catch (ModelSpecException e)
         {
             throw new CliException(e.Message);
-        }
-        catch (RunPlanningException e)
-        {
-            throw new CliException(e.Message, ExitCodes.RunFailed);
         }
         finally
         {
@@ -90,11 +148,43 @@ public sealed class RunLauncher(CliConsole console)
         }
     }
 
-    /// <summary>Embedded mode loads the model here: its execution provider and batch are worth a line, random weights a warning.</summary>
-    private async Task DescribeModelAsync(IServiceProvider services, PlannedRun planned, RunRequest request, CancellationToken cancellationToken)
+    /// <summary>Plans (or publishes) with <paramref name="plan"/>, follows the run to its end with live progress, prints the summary.</summary>
+    private async Task<int> FollowAsync(
+        IServiceProvider services, DatabaseChoice database, RunInfo run, Func<CancellationToken, Task<PlanSummary>> plan, bool embedded, long alreadyDone,
+        CancellationToken cancellationToken)
     {
-        var model = await services.GetRequiredService<ModelRepository>().GetAsync(planned.Model, cancellationToken);
-        CliChecks.Require(request.TopK <= model.Session.NumClasses, $"--topk {request.TopK} is more than the model's {model.Session.NumClasses} classes");
+        var follower = services.GetRequiredService<RunFollower>();
+        try
+        {
+            var outcome = await new LiveProgress(console, services.GetRequiredService<IRunInsightsReader>()).FollowAsync(
+                run.Id, progress => follower.FollowAsync(run, plan, ownsRun: embedded, progress, cancellationToken), cancellationToken);
+            new RunSummaryPrinter(console).Print(run, outcome, database, alreadyDone);
+            return ExitCodes.For(outcome);
+        }
+        catch (RunPlanningException e)
+        {
+            throw new CliException(e.Message, ExitCodes.RunFailed);
+        }
+    }
+
+    /// <summary>Resolving the source parses its location and may need the blob account: a bad one is one line, exit 3, before any run is written.</summary>
+    private static async Task<RunLaunch> PrepareAsync(IServiceProvider services, PrepareRun prepare, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await prepare(services, cancellationToken);
+        }
+        catch (Exception e) when (e is NotSupportedException or FormatException or IOException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            throw new CliException(SecretRedactor.Redact(e.Message));
+        }
+    }
+
+    /// <summary>Embedded mode loads the model here: its execution provider and batch are worth a line, random weights a warning.</summary>
+    private async Task DescribeModelAsync(IServiceProvider services, ModelReference reference, int topK, CancellationToken cancellationToken)
+    {
+        var model = await services.GetRequiredService<ModelRepository>().GetAsync(reference, cancellationToken);
+        CliChecks.Require(topK <= model.Session.NumClasses, $"--topk {topK} is more than the model's {model.Session.NumClasses} classes");
         console.WriteLine($"Model {model.Session.Spec.Name} on {model.Session.ExecutionProvider}, batch {model.Session.Buckets.Max}");
         if (model.Session.Spec.RandomWeights)
         {
@@ -105,6 +195,9 @@ public sealed class RunLauncher(CliConsole console)
     private static string Skipped(PlanSummary plan) =>
         plan.SkippedAlreadyLabeled > 0 ? $" ({plan.SkippedAlreadyLabeled} already labeled by this model, left out)" : "";
 }
+
+/// <summary>An existing run to go on with: the line that says what happens, the images already done, and what to publish.</summary>
+public sealed record ContinuedRun(string Description, long AlreadyDone, Func<CancellationToken, Task<PlanSummary>> Work);
 
 /// <summary>
 /// One run to launch: the request, the source its keys come from, a readable copy of the model (embedded: the model

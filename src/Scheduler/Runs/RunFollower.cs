@@ -4,21 +4,31 @@ using EfficientNet.Batch.Storage.Sources;
 namespace EfficientNet.Batch.Scheduler.Runs;
 
 /// <summary>
-/// Plans a run and follows it until it ends: the one flow behind <c>label</c>, <c>submit --wait</c> and
-/// <c>pseudo-label teach</c>. When this process owns the run (embedded mode: no one else will work on it), a planning
-/// failure fails the run and a cancellation cancels it; a distributed run goes on without the process that follows it.
+/// Plans a run and follows it until it ends: the one flow behind <c>label</c>, <c>submit --wait</c>,
+/// <c>pseudo-label teach</c>, <c>resume</c> and embedded <c>retry-failed</c>. When this process owns the run (embedded
+/// mode: no one else will work on it), a planning failure fails the run, and an interruption (Ctrl+C) leaves it
+/// running with the reason, as a killed process would, so that <c>resume</c> can continue it; a distributed run goes
+/// on without the process that follows it.
 /// </summary>
 public sealed class RunFollower(RunPlanner planner, RunMonitor monitor, IRunPlanStore runs)
 {
-    public async Task<RunOutcome> PlanAndFollowAsync(
-        PlannedRun planned, IImageSource source, bool onlyNew, bool ownsRun, IProgress<RunProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>The reason an interrupted embedded run keeps until it is resumed (status and runs show it).</summary>
+    public static string InterruptedReason(Guid runId) => $"interrupted; continue it with: enb resume {runId}";
+
+    public Task<RunOutcome> PlanAndFollowAsync(
+        PlannedRun planned, IImageSource source, bool onlyNew, bool ownsRun, IProgress<RunProgress>? progress, CancellationToken cancellationToken) =>
+        FollowAsync(planned.Run, ct => planner.PlanAsync(planned, source, onlyNew, ct), ownsRun, progress, cancellationToken);
+
+    /// <summary>Runs <paramref name="plan"/> (planning, resuming, or publishing retries) and follows the run until it ends.</summary>
+    public async Task<RunOutcome> FollowAsync(
+        RunInfo run, Func<CancellationToken, Task<PlanSummary>> plan, bool ownsRun, IProgress<RunProgress>? progress, CancellationToken cancellationToken)
     {
-        var runId = planned.Run.Id;
+        var runId = run.Id;
         using var planningStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var planning = planner.PlanAsync(planned, source, onlyNew, planningStop.Token);
+        var planning = plan(planningStop.Token);
         try
         {
-            return await monitor.WaitAsync(runId, planned.Run.ErrorBudget, planning, progress, cancellationToken);
+            return await monitor.WaitAsync(runId, run.ErrorBudget, planning, progress, cancellationToken);
         }
         catch (Exception e) when (ownsRun && planning.IsFaulted && e is not OperationCanceledException)
         {
@@ -28,7 +38,8 @@ public sealed class RunFollower(RunPlanner planner, RunMonitor monitor, IRunPlan
         }
         catch (OperationCanceledException) when (ownsRun)
         {
-            await runs.EndRunAsync(runId, RunStatus.Cancelled, "cancelled by the user", CancellationToken.None);
+            await planningStop.CancelAsync();
+            await runs.SetRunStatusAsync(runId, RunStatus.Running, InterruptedReason(runId), CancellationToken.None);
             throw;
         }
         finally
