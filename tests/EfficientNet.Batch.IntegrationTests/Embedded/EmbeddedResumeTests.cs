@@ -124,6 +124,42 @@ public sealed class EmbeddedResumeTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_run_stopped_while_its_folder_was_still_being_listed_is_resumed_after_the_last_image_planned()
+    {
+        var corpus = Directory.CreateDirectory(_dir.File("corpus")).FullName;
+        var photos = EmbeddedCli.SamplePhotos();
+        for (var copy = 0; copy < 3; copy++)
+        {
+            foreach (var (name, path) in photos)
+            {
+                File.Copy(path, Path.Combine(corpus, $"{copy}-{name}"));
+            }
+        }
+
+        // What a process killed while listing leaves: the first shard written (in listing order), planning not completed.
+        await using var database = await EmbeddedDatabase.CreateAsync();
+        var none = CancellationToken.None;
+        var specPath = Models.ModelSpecFile.SpecPathFor(TestPaths.TestModel);
+        var modelId = await database.Runs.EnsureModelAsync(
+            "tiny", TestPaths.TestModel, await Batch.Storage.Models.ModelFiles.Sha256Async(TestPaths.TestModel, none), await File.ReadAllTextAsync(specPath),
+            Models.ModelSpecFile.LoadLabels(Models.ModelSpecFile.Load(specPath), specPath), none);
+        var run = await database.Runs.CreateRunAsync(new NewRun("listing", RunKind.Label, modelId, corpus, 5, true, 0.01, 4), none);
+        await database.Runs.SetRunStatusAsync(run.Id, RunStatus.Running, null, none);
+        var keys = Directory.EnumerateFiles(corpus).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        await database.Runs.AddShardAsync(run.Id, corpus, keys.Take(4).ToList()!, none);
+
+        var cli = new EmbeddedCli(database.FilePath);
+        var (exitCode, text, error) = await cli.RunAsync("resume", "listing");
+        output.WriteLine(text);
+        Assert.True(exitCode == ExitCodes.Success, $"exit {exitCode}\n{text}\n{error}");
+        Assert.Contains("listing not finished, it goes on after the last image planned", text, StringComparison.Ordinal);
+        var rows = await cli.ExportStatusesAsync("listing");
+        Assert.Equal(keys.Order(StringComparer.Ordinal), rows.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(keys.Count, await cli.ScalarAsync("SELECT sum(image_count) FROM shards"));
+        Assert.Equal("completed", (await cli.QueryAsync("SELECT status FROM runs", r => r.GetString(0))).Single());
+    }
+
+    [Fact]
     public async Task Resume_refuses_a_cancelled_run_and_a_run_of_another_database_with_one_line_and_changes_nothing()
     {
         await using var database = await EmbeddedDatabase.CreateAsync();
