@@ -45,6 +45,8 @@ public sealed class RunLauncher(CliConsole console)
     {
         CliChecks.Require(database.IsPostgres || File.Exists(database.SqlitePath), $"database not found: {database.SqlitePath} (pass the --db the run was made with)");
         using var host = await StartHereAsync(database, batchSize, verbose, cancellationToken);
+        using var interrupt = Interruptible(host, cancellationToken);
+        cancellationToken = interrupt.Token;
         try
         {
             var services = host.Services;
@@ -68,6 +70,13 @@ public sealed class RunLauncher(CliConsole console)
             await host.StopAsync(CancellationToken.None);
         }
     }
+
+    /// <summary>
+    /// The host's console lifetime takes Ctrl+C and SIGTERM (and keeps the process alive) to stop the application,
+    /// which nothing here waits for: its stopping token joins the command's, so an interruption reaches the run.
+    /// </summary>
+    private static CancellationTokenSource Interruptible(IHost host, CancellationToken cancellationToken) =>
+        CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
 
     private static async Task<IHost> StartHereAsync(DatabaseChoice database, int batchSize, bool verbose, CancellationToken cancellationToken)
     {
@@ -96,6 +105,8 @@ public sealed class RunLauncher(CliConsole console)
 
     private async Task<int> LaunchAsync(IHost host, DatabaseChoice database, PrepareRun prepare, bool embedded, CancellationToken cancellationToken)
     {
+        using var interrupt = Interruptible(host, cancellationToken);
+        cancellationToken = interrupt.Token;
         try
         {
             var services = host.Services;
@@ -164,6 +175,12 @@ public sealed class RunLauncher(CliConsole console)
         catch (RunPlanningException e)
         {
             throw new CliException(e.Message, ExitCodes.RunFailed);
+        }
+        catch (OperationCanceledException) when (embedded && cancellationToken.IsCancellationRequested)
+        {
+            var where = database.IsPostgres ? "" : $" --db {database.SqlitePath}";
+            console.Error.WriteLine($"run {run.Name} interrupted; continue it with: enb resume {run.Id}{where}");
+            throw;
         }
     }
 
