@@ -32,29 +32,28 @@ internal sealed class EmbeddedCli(string database)
         return rows;
     }
 
-    public async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={Database};Mode=ReadOnly;Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    public async Task<long> ScalarAsync(string sql) =>
+        (await QueryAsync(sql, r => Convert.ToInt64(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture))).Single();
 
     public async Task<List<T>> QueryAsync<T>(string sql, Func<SqliteDataReader, T> read)
     {
         await using var connection = new SqliteConnection($"Data Source={Database};Mode=ReadOnly;Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<T>();
-        while (await reader.ReadAsync())
+        return await SqlRows.ReadAsync(connection, sql, r => read((SqliteDataReader)r));
+    }
+
+    /// <summary>A folder of <paramref name="copies"/> copies of every sample photo, named <c>&lt;copy&gt;-&lt;photo&gt;</c>; returns its path.</summary>
+    public static string CopyPhotos(string folder, int copies)
+    {
+        Directory.CreateDirectory(folder);
+        for (var copy = 0; copy < copies; copy++)
         {
-            rows.Add(read(reader));
+            foreach (var (name, path) in SamplePhotos())
+            {
+                File.Copy(path, Path.Combine(folder, $"{copy:D2}-{name}"));
+            }
         }
 
-        return rows;
+        return folder;
     }
 
     /// <summary>The sample photos (not their licence file), as (name, path).</summary>

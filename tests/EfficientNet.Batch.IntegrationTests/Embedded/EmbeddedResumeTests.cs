@@ -30,17 +30,8 @@ public sealed class EmbeddedResumeTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_label_killed_with_sigkill_is_resumed_to_exactly_one_row_per_image_without_redoing_completed_shards()
     {
-        var corpus = Directory.CreateDirectory(_dir.File("corpus")).FullName;
-        var photos = EmbeddedCli.SamplePhotos();
-        for (var copy = 0; copy < 40; copy++)
-        {
-            foreach (var (name, path) in photos)
-            {
-                File.Copy(path, Path.Combine(corpus, $"{copy:D2}-{name}"));
-            }
-        }
-
-        var total = 40 * photos.Count;
+        var corpus = EmbeddedCli.CopyPhotos(_dir.File("corpus"), copies: 40);
+        var total = 40 * EmbeddedCli.SamplePhotos().Count;
         await using (var label = ChildProcess.Start(
             "enb", Throttled, "label", corpus, "--model", TestPaths.TestModel, "--db", Cli.Database, "--shard-size", "8", "--run-name", "killme"))
         {
@@ -86,6 +77,29 @@ public sealed class EmbeddedResumeTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task An_interrupted_label_exits_130_and_leaves_its_run_running_with_the_resume_line()
+    {
+        var corpus = EmbeddedCli.CopyPhotos(_dir.File("corpus"), copies: 20);
+        await using (var label = ChildProcess.Start(
+            "enb", Throttled, "label", corpus, "--model", TestPaths.TestModel, "--db", Cli.Database, "--shard-size", "8", "--run-name", "stopme"))
+        {
+            await Eventually.WaitUntilAsync(
+                "a shard completed", () => CompletedShardsAsync(), n => n >= 1 || label.HasExited, RunEnd, n => $"{n} completed shards\n{label.Output}");
+            Assert.False(label.HasExited, label.Output);
+            label.Terminate(); // SIGTERM; Ctrl+C (SIGINT) takes the same path through the host's console lifetime
+            await label.WaitForExitAsync(RunEnd);
+            output.WriteLine(label.Output);
+            Assert.Equal(ExitCodes.Cancelled, label.ExitCode);
+            Assert.Contains("run stopme interrupted; continue it with: enb resume ", label.Output, StringComparison.Ordinal);
+        }
+
+        var run = (await Cli.QueryAsync("SELECT status, status_reason FROM runs", r => (Status: r.GetString(0), Reason: r.GetString(1)))).Single();
+        Assert.Equal("running", run.Status);
+        Assert.StartsWith("interrupted; continue it with: enb resume ", run.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, await Cli.ScalarAsync("SELECT count(*) FROM shards WHERE status = 'skipped'"));
+    }
+
+    [Fact]
     public async Task Retry_failed_over_an_embedded_database_labels_only_the_failed_images_in_this_process()
     {
         var corpus = Directory.CreateDirectory(_dir.File("corpus")).FullName;
@@ -126,15 +140,7 @@ public sealed class EmbeddedResumeTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_run_stopped_while_its_folder_was_still_being_listed_is_resumed_after_the_last_image_planned()
     {
-        var corpus = Directory.CreateDirectory(_dir.File("corpus")).FullName;
-        var photos = EmbeddedCli.SamplePhotos();
-        for (var copy = 0; copy < 3; copy++)
-        {
-            foreach (var (name, path) in photos)
-            {
-                File.Copy(path, Path.Combine(corpus, $"{copy}-{name}"));
-            }
-        }
+        var corpus = EmbeddedCli.CopyPhotos(_dir.File("corpus"), copies: 3);
 
         // What a process killed while listing leaves: the first shard written (in listing order), planning not completed.
         await using var database = await EmbeddedDatabase.CreateAsync();
