@@ -6,8 +6,8 @@ namespace EfficientNet.Batch.Scheduler.Runs;
 /// <summary>
 /// Plans a run and follows it until it ends: the one flow behind <c>label</c>, <c>submit --wait</c>,
 /// <c>pseudo-label teach</c>, <c>resume</c> and embedded <c>retry-failed</c>. When this process owns the run (embedded
-/// mode: no one else will work on it), a planning failure fails the run, and an interruption (Ctrl+C) leaves it
-/// running with the reason, as a killed process would, so that <c>resume</c> can continue it; a distributed run goes
+/// mode: no one else will work on it), a planning failure fails the run, and an interruption (Ctrl+C) puts it back
+/// to Planning with the reason, its shards as they were, so that <c>resume</c> can continue it; a distributed run goes
 /// on without the process that follows it.
 /// </summary>
 public sealed class RunFollower(RunPlanner planner, RunMonitor monitor, IRunPlanStore runs)
@@ -38,8 +38,10 @@ public sealed class RunFollower(RunPlanner planner, RunMonitor monitor, IRunPlan
         }
         catch (OperationCanceledException) when (ownsRun)
         {
+            // Back to Planning (not started), not Cancelled: nothing more is claimed and shards in progress stop at their
+            // next lease renewal, as after a cancel, but no shard is skipped, so resume can go on with all of them.
             await planningStop.CancelAsync();
-            await runs.SetRunStatusAsync(runId, RunStatus.Running, InterruptedReason(runId), CancellationToken.None);
+            await runs.SetRunStatusAsync(runId, RunStatus.Planning, InterruptedReason(runId), CancellationToken.None);
             throw;
         }
         finally

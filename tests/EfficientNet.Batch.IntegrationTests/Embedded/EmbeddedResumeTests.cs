@@ -77,9 +77,10 @@ public sealed class EmbeddedResumeTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task An_interrupted_label_exits_130_and_leaves_its_run_running_with_the_resume_line()
+    public async Task An_interrupted_label_stops_exits_130_and_leaves_its_run_resumable_with_the_resume_line()
     {
         var corpus = EmbeddedCli.CopyPhotos(_dir.File("corpus"), copies: 20);
+        var total = 20 * EmbeddedCli.SamplePhotos().Count;
         await using (var label = ChildProcess.Start(
             "enb", Throttled, "label", corpus, "--model", TestPaths.TestModel, "--db", Cli.Database, "--shard-size", "8", "--run-name", "stopme"))
         {
@@ -94,9 +95,10 @@ public sealed class EmbeddedResumeTests(ITestOutputHelper output) : IDisposable
         }
 
         var run = (await Cli.QueryAsync("SELECT status, status_reason FROM runs", r => (Status: r.GetString(0), Reason: r.GetString(1)))).Single();
-        Assert.Equal("running", run.Status);
+        Assert.Equal("planning", run.Status);
         Assert.StartsWith("interrupted; continue it with: enb resume ", run.Reason, StringComparison.Ordinal);
         Assert.Equal(0, await Cli.ScalarAsync("SELECT count(*) FROM shards WHERE status = 'skipped'"));
+        Assert.True(await Cli.ScalarAsync("SELECT count(*) FROM predictions") < total, "the interrupted process labeled everything before it exited");
     }
 
     [Fact]
