@@ -30,14 +30,9 @@ public sealed class EmbeddedResumeTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_label_killed_with_sigkill_is_resumed_to_exactly_one_row_per_image_without_redoing_completed_shards()
     {
-        var corpus = EmbeddedCli.CopyPhotos(_dir.File("corpus"), copies: 40);
         var total = 40 * EmbeddedCli.SamplePhotos().Count;
-        await using (var label = ChildProcess.Start(
-            "enb", Throttled, "label", corpus, "--model", TestPaths.TestModel, "--db", Cli.Database, "--shard-size", "8", "--run-name", "killme"))
+        await using (var label = await StartLabelAsync("killme", copies: 40, completedShards: 3))
         {
-            await Eventually.WaitUntilAsync(
-                "3 shards completed", () => CompletedShardsAsync(), n => n >= 3 || label.HasExited, RunEnd, n => $"{n} completed shards\n{label.Output}");
-            Assert.False(label.HasExited, label.Output);
             label.Kill();
             await label.WaitForExitAsync(RunEnd);
         }
@@ -79,14 +74,9 @@ public sealed class EmbeddedResumeTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task An_interrupted_label_stops_exits_130_and_leaves_its_run_resumable_with_the_resume_line()
     {
-        var corpus = EmbeddedCli.CopyPhotos(_dir.File("corpus"), copies: 20);
         var total = 20 * EmbeddedCli.SamplePhotos().Count;
-        await using (var label = ChildProcess.Start(
-            "enb", Throttled, "label", corpus, "--model", TestPaths.TestModel, "--db", Cli.Database, "--shard-size", "8", "--run-name", "stopme"))
+        await using (var label = await StartLabelAsync("stopme", copies: 20, completedShards: 1))
         {
-            await Eventually.WaitUntilAsync(
-                "a shard completed", () => CompletedShardsAsync(), n => n >= 1 || label.HasExited, RunEnd, n => $"{n} completed shards\n{label.Output}");
-            Assert.False(label.HasExited, label.Output);
             label.Terminate(); // SIGTERM; Ctrl+C (SIGINT) takes the same path through the host's console lifetime
             await label.WaitForExitAsync(RunEnd);
             output.WriteLine(label.Output);
@@ -189,6 +179,19 @@ public sealed class EmbeddedResumeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(ExitCodes.InvalidInput, exitCode);
         Assert.Equal($"error: no run matches '{elsewhere}' in {database.FilePath} (see 'runs')", error.Trim());
         Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(database.FilePath)!, "*.lock"));
+    }
+
+    /// <summary>Starts a throttled <c>enb label</c> over copies of the sample photos, in shards of 8, and waits until some shards completed.</summary>
+    private async Task<ChildProcess> StartLabelAsync(string runName, int copies, int completedShards)
+    {
+        var corpus = EmbeddedCli.CopyPhotos(_dir.File("corpus"), copies);
+        var label = ChildProcess.Start(
+            "enb", Throttled, "label", corpus, "--model", TestPaths.TestModel, "--db", Cli.Database, "--shard-size", "8", "--run-name", runName);
+        await Eventually.WaitUntilAsync(
+            $"{completedShards} shards completed", () => CompletedShardsAsync(), n => n >= completedShards || label.HasExited, RunEnd,
+            n => $"{n} completed shards\n{label.Output}");
+        Assert.False(label.HasExited, label.Output);
+        return label;
     }
 
     /// <summary>Completed shards so far; none while the child has not yet created or migrated its database.</summary>
