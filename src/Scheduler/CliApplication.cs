@@ -20,6 +20,7 @@ public static class CliApplication
             new StatusCommand(console).Command,
             new CancelCommand(console).Command,
             new RetryFailedCommand(console).Command,
+            new ResumeCommand(console).Command,
             new PseudoLabelCommand(console).Command,
             new ServeCommand().Command,
             new BenchCommand(console).Command,

@@ -71,7 +71,7 @@ public sealed class PseudoLabelTeachCommand
             CliChecks.Require(File.Exists(modelPath), $"model file not found: {modelPath}");
         }
 
-        var source = LocalSource(parse.GetValue(_source)!);
+        var source = SourceArgument.Normalize(parse.GetValue(_source)!);
         return new RunLauncher(_console).RunHereAsync(
             database,
             CliChecks.BatchSize(parse.GetValue(_batchSize)!),
@@ -128,17 +128,4 @@ public sealed class PseudoLabelTeachCommand
         parse.GetValue(_shardSize),
         parse.GetValue(_full),
         setId);
-
-    /// <summary>Embedded mode reads local folders (and manifests, set:); a missing folder is named before anything starts.</summary>
-    private static string LocalSource(string source)
-    {
-        if (Storage.PseudoLabels.PseudoLabelSetSource.IsSetSource(source) || source.Contains(':', StringComparison.Ordinal))
-        {
-            return source;
-        }
-
-        var full = Path.GetFullPath(source);
-        CliChecks.Require(Directory.Exists(full) || File.Exists(full), $"folder not found: {full}");
-        return full;
-    }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EfficientNet.Batch.Scheduler.Cli;
+using EfficientNet.Batch.Scheduler.Embedded;
 
 namespace EfficientNet.Batch.Scheduler.Commands;
 
@@ -21,7 +22,8 @@ public sealed class RunsCommand
 
     private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        await using var storage = await StorageScope.OpenAsync(DatabaseChoice.From(parse, _postgres, _database), cancellationToken);
+        var database = DatabaseChoice.From(parse, _postgres, _database);
+        await using var storage = await StorageScope.OpenAsync(database, cancellationToken);
         var runs = await storage.Runs.ListRunsAsync(cancellationToken);
         if (runs.Count == 0)
         {
@@ -29,12 +31,12 @@ public sealed class RunsCommand
             return ExitCodes.Success;
         }
 
-        _console.WriteLine($"{"id",-36}  {"name",-32}  {"status",-9}  {"model",-24}  {"images",7}  {"ok",7}  {"failed",7}  {"created (UTC)",-19}  pass");
+        _console.WriteLine($"{"id",-36}  {"name",-32}  {"status",-11}  {"model",-24}  {"images",7}  {"ok",7}  {"failed",7}  {"created (UTC)",-19}  pass");
         foreach (var run in runs)
         {
             var p = await storage.Runs.GetProgressAsync(run.Id, cancellationToken);
             _console.WriteLine(
-                $"{run.Id,-36}  {Truncate(run.Name, 32),-32}  {run.Status.ToString().ToLowerInvariant(),-9}  {Truncate(run.ModelName, 24),-24}  {p.TotalImages,7}  {p.Succeeded,7}  {p.Failed,7}  {run.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {Pass(run)}");
+                $"{run.Id,-36}  {Truncate(run.Name, 32),-32}  {RunLock.Describe(database, run),-11}  {Truncate(run.ModelName, 24),-24}  {p.TotalImages,7}  {p.Succeeded,7}  {p.Failed,7}  {run.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {Pass(run)}");
         }
 
         return ExitCodes.Success;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EfficientNet.Batch.Scheduler.Cli;
+using EfficientNet.Batch.Scheduler.Embedded;
 using EfficientNet.Batch.Scheduler.Progress;
 using EfficientNet.Batch.Scheduler.Runs;
 using EfficientNet.Batch.Storage.Runs;
@@ -26,9 +27,17 @@ public sealed class StatusCommand
 
     private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        await using var storage = await StorageScope.OpenAsync(DatabaseChoice.From(parse, _postgres, _database), cancellationToken);
+        var database = DatabaseChoice.From(parse, _postgres, _database);
+        await using var storage = await StorageScope.OpenAsync(database, cancellationToken);
         var run = await storage.FindRunAsync(parse.GetValue(_run)!, cancellationToken);
         var progress = await storage.Runs.GetProgressAsync(run.Id, cancellationToken);
+        if (RunLock.IsInterrupted(database, run))
+        {
+            // No process works on it: watching would wait forever.
+            Print(run, progress, await PassRunsAsync(storage, run, cancellationToken), database);
+            return ExitCodes.Success;
+        }
+
         if (parse.GetValue(_watch) && progress.Status is RunStatus.Planning or RunStatus.Running)
         {
             // Like submit --wait, a watcher also ends the run when it is over, so runs finish without `serve` too.
@@ -36,11 +45,11 @@ public sealed class StatusCommand
             var outcome = await new LiveProgress(_console, storage.Insights).FollowAsync(
                 run.Id, progress => monitor.WaitAsync(run.Id, run.ErrorBudget, planning: null, progress, cancellationToken), cancellationToken);
             run = await storage.FindRunAsync(run.Id.ToString(), cancellationToken);
-            Print(run, outcome.Progress, await PassRunsAsync(storage, run, cancellationToken));
+            Print(run, outcome.Progress, await PassRunsAsync(storage, run, cancellationToken), database);
             return ExitCodes.For(outcome); // as label and submit --wait: 2 when the error budget ended it
         }
 
-        Print(run, progress, await PassRunsAsync(storage, run, cancellationToken));
+        Print(run, progress, await PassRunsAsync(storage, run, cancellationToken), database);
         return progress.Status switch
         {
             RunStatus.Failed => ExitCodes.RunFailed,
@@ -49,10 +58,13 @@ public sealed class StatusCommand
         };
     }
 
-    private void Print(RunInfo run, RunProgress p, IReadOnlyList<RunInfo> passRuns)
+    private void Print(RunInfo run, RunProgress p, IReadOnlyList<RunInfo> passRuns, DatabaseChoice database)
     {
         _console.WriteLine($"run:      {run.Name} ({run.Id})");
-        _console.WriteLine($"status:   {run.Status.ToString().ToLowerInvariant()}{(run.StatusReason is null ? "" : $": {run.StatusReason}")}");
+        var reason = RunLock.IsInterrupted(database, run)
+            ? $"no process is working on it; continue it with: enb resume {run.Id} --db {database.SqlitePath}"
+            : run.StatusReason;
+        _console.WriteLine($"status:   {RunLock.Describe(database, run)}{(reason is null ? "" : $": {reason}")}");
         _console.WriteLine($"model:    {run.ModelName}");
         if (run.PassId is { } passId)
         {

@@ -5,8 +5,8 @@ namespace EfficientNet.Batch.Scheduler.Runs;
 /// <summary>
 /// Cancel and retry-failed, one set of rules for the dashboard's actions and the <c>cancel</c> and <c>retry-failed</c>
 /// commands.
-/// Retry needs the bus (distributed mode, which registers the <see cref="RunPlanner"/>); over an embedded database
-/// the service has none and says so.
+/// Retry needs a bus to publish to (a <see cref="RunPlanner"/>): the distributed service's, or the embedded
+/// <c>retry-failed</c> command's own in-process one; the service over an embedded database has none and says so.
 /// </summary>
 public sealed class RunActions(IRunPlanStore runs, RunPlanner? planner = null)
 {
@@ -25,7 +25,7 @@ public sealed class RunActions(IRunPlanStore runs, RunPlanner? planner = null)
     {
         if (planner is null)
         {
-            return ActionResult.Conflict("retry-failed needs distributed mode (serve with PostgreSQL and RabbitMQ); for an embedded run, label the folder again");
+            return ActionResult.Conflict("this service has no workers (embedded database): run 'enb retry-failed <run> --db <file>', which re-processes the failed images in its own process");
         }
 
         if (run.Status is RunStatus.Running or RunStatus.Planning)

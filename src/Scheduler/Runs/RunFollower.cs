@@ -1,40 +1,54 @@
 using EfficientNet.Batch.Storage.Runs;
-using EfficientNet.Batch.Storage.Sources;
 
 namespace EfficientNet.Batch.Scheduler.Runs;
 
 /// <summary>
-/// Plans a run and follows it until it ends: the one flow behind <c>label</c>, <c>submit --wait</c> and
-/// <c>pseudo-label teach</c>. When this process owns the run (embedded mode: no one else will work on it), a planning
-/// failure fails the run and a cancellation cancels it; a distributed run goes on without the process that follows it.
-/// The runs of a multi-model pass are planned together and followed until every one of them has ended.
+/// Plans a run and follows it until it ends: the one flow behind <c>label</c>, <c>submit --wait</c>,
+/// <c>pseudo-label teach</c>, <c>resume</c> and embedded <c>retry-failed</c>. When this process owns the run (embedded
+/// mode: no one else will work on it), a planning failure fails the run, and an interruption (Ctrl+C) puts it back
+/// to Planning with the reason, its shards as they were, so that <c>resume</c> can continue it; a distributed run goes
+/// on without the process that follows it. The runs of a multi-model pass are planned together and followed until
+/// every one of them has ended.
 /// </summary>
-public sealed class RunFollower(RunPlanner planner, RunMonitor monitor, IRunPlanStore runs)
+public sealed class RunFollower(RunMonitor monitor, IRunPlanStore runs)
 {
-    public async Task<RunOutcome> PlanAndFollowAsync(
-        PlannedRun planned, IImageSource source, bool onlyNew, bool ownsRun, IProgress<RunProgress>? progress, CancellationToken cancellationToken) =>
-        (await PlanAndFollowPassAsync([planned], source, onlyNew, ownsRun, progress, cancellationToken))[0];
+    /// <summary>The reason an interrupted embedded run keeps until it is resumed (status and runs show it).</summary>
+    public static string InterruptedReason(Guid runId) => $"interrupted; continue it with: enb resume {runId}";
 
-    /// <summary>Every run's outcome, in the pass's order; <paramref name="progress"/> reports the first run's counts.</summary>
-    public async Task<IReadOnlyList<RunOutcome>> PlanAndFollowPassAsync(
-        IReadOnlyList<PlannedRun> pass, IImageSource source, bool onlyNew, bool ownsRun, IProgress<RunProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="plan"/> (planning, resuming, or publishing retries) and follows the runs (one, or the runs of
+    /// a multi-model pass) until every one has ended: their outcomes, in order; <paramref name="progress"/> reports the first run's counts.
+    /// </summary>
+    public async Task<IReadOnlyList<RunOutcome>> FollowAsync(
+        IReadOnlyList<RunInfo> pass, Func<CancellationToken, Task<PlanSummary>> plan, bool ownsRun, IProgress<RunProgress>? progress, CancellationToken cancellationToken)
     {
         using var planningStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var planning = planner.PlanPassAsync(pass, source, onlyNew, planningStop.Token);
+        var planning = plan(planningStop.Token);
         try
         {
-            return await Task.WhenAll(pass.Select((planned, i) =>
-                monitor.WaitAsync(planned.Run.Id, planned.Run.ErrorBudget, planning, i == 0 ? progress : null, cancellationToken)));
+            return await Task.WhenAll(pass.Select((run, i) =>
+                monitor.WaitAsync(run.Id, run.ErrorBudget, planning, i == 0 ? progress : null, cancellationToken)));
         }
         catch (Exception e) when (ownsRun && planning.IsFaulted && e is not OperationCanceledException)
         {
             var reason = $"planning failed: {planning.Exception!.GetBaseException().Message}";
-            await EndAllAsync(pass, RunStatus.Failed, reason);
+            foreach (var run in await StillGoingAsync(pass))
+            {
+                await runs.EndRunAsync(run.Id, RunStatus.Failed, reason, CancellationToken.None);
+            }
+
             throw new RunPlanningException(reason, e);
         }
         catch (OperationCanceledException) when (ownsRun)
         {
-            await EndAllAsync(pass, RunStatus.Cancelled, "cancelled by the user");
+            // Back to Planning (not started), not Cancelled: nothing more is claimed and shards in progress stop at their
+            // next lease renewal, as after a cancel, but no shard is skipped, so resume can go on with all of them.
+            await planningStop.CancelAsync();
+            foreach (var run in await StillGoingAsync(pass))
+            {
+                await runs.SetRunStatusAsync(run.Id, RunStatus.Planning, InterruptedReason(run.Id), CancellationToken.None);
+            }
+
             throw;
         }
         finally
@@ -43,15 +57,23 @@ public sealed class RunFollower(RunPlanner planner, RunMonitor monitor, IRunPlan
         }
     }
 
-    private async Task EndAllAsync(IReadOnlyList<PlannedRun> pass, RunStatus status, string reason)
+    /// <summary>The runs that have not ended: a run of a pass that already ended (over its error budget, say) keeps its own outcome.</summary>
+    private async Task<IReadOnlyList<RunInfo>> StillGoingAsync(IReadOnlyList<RunInfo> pass)
     {
-        foreach (var planned in pass)
+        if (pass.Count == 1)
         {
-            // A run of the pass that already ended (over its error budget, say) keeps its own outcome.
-            if (pass.Count == 1 || (await runs.GetProgressAsync(planned.Run.Id, CancellationToken.None)).Status is RunStatus.Planning or RunStatus.Running)
+            return pass;
+        }
+
+        var going = new List<RunInfo>();
+        foreach (var run in pass)
+        {
+            if ((await runs.GetProgressAsync(run.Id, CancellationToken.None)).Status is RunStatus.Planning or RunStatus.Running)
             {
-                await runs.EndRunAsync(planned.Run.Id, status, reason, CancellationToken.None);
+                going.Add(run);
             }
         }
+
+        return going;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EfficientNet.Batch.Contracts;
 using EfficientNet.Batch.Models;
 using EfficientNet.Batch.Results;
@@ -125,6 +126,77 @@ public sealed class RunPlanner(IRunPlanStore runs, IPublishEndpoint publisher, I
             await runs.SetRunStatusAsync(run.Run.Id, RunStatus.Running, null, cancellationToken);
         }
 
+        return await PlanKeysAsync(pass, source.EnumerateKeysAsync(cancellationToken), source, onlyNew, cancellationToken);
+    }
+
+    /// <summary>
+    /// Continues a run that stopped before it ended (its process was interrupted or killed): publishes again every
+    /// shard that never completed (completed shards are left alone, so each image is processed once), then, if
+    /// planning had not finished, goes on listing the source after the last key planned (sources list in a
+    /// deterministic order). <paramref name="source"/> is only called in that case.
+    /// </summary>
+    public async Task<PlanSummary> ResumeAsync(
+        PlannedRun planned, Func<CancellationToken, Task<IImageSource>> source, bool onlyNew, bool planningCompleted, CancellationToken cancellationToken)
+    {
+        var runId = planned.Run.Id;
+        await runs.SetRunStatusAsync(runId, RunStatus.Running, null, cancellationToken);
+        var shape = new RunShape(planned.Model, planned.Options, planned.Ensemble);
+        var (images, shards) = (0L, 0);
+        for (var after = 0L; ; )
+        {
+            var page = await runs.ListUnfinishedShardsAsync(runId, after, limit: 64, cancellationToken);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var shard in page)
+            {
+                await PublishAsync(runId, shard, shape, cancellationToken);
+                (images, shards) = (images + shard.Items.Count, shards + 1);
+            }
+
+            after = page[^1].ShardId;
+        }
+
+        if (planningCompleted)
+        {
+            return new PlanSummary(images, shards);
+        }
+
+        var imageSource = await source(cancellationToken);
+        var lastKey = await runs.FindLastPlannedKeyAsync(runId, cancellationToken);
+        var rest = await PlanKeysAsync([planned], KeysAfterAsync(imageSource, lastKey, cancellationToken), imageSource, onlyNew, cancellationToken);
+        return new PlanSummary(images + rest.Images, shards + rest.Shards, rest.SkippedAlreadyLabeled);
+    }
+
+    private static async IAsyncEnumerable<string> KeysAfterAsync(
+        IImageSource source, string? lastKey, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var found = lastKey is null;
+        await foreach (var key in source.EnumerateKeysAsync(cancellationToken))
+        {
+            if (found)
+            {
+                yield return key;
+            }
+            else
+            {
+                found = string.Equals(key, lastKey, StringComparison.Ordinal);
+            }
+        }
+
+        if (!found)
+        {
+            throw new InvalidOperationException(
+                $"{source.Location} no longer lists '{lastKey}', the last image planned before the run stopped: its listing cannot be continued");
+        }
+    }
+
+    private async Task<PlanSummary> PlanKeysAsync(
+        IReadOnlyList<PlannedRun> pass, IAsyncEnumerable<string> keys, IImageSource source, bool onlyNew, CancellationToken cancellationToken)
+    {
+        var planned = pass[0];
         var pending = new List<string>(planned.ShardSize);
         var candidates = new List<string>(planned.ShardSize);
         var (images, shards, skipped) = (0L, 0, 0L);
@@ -148,7 +220,7 @@ public sealed class RunPlanner(IRunPlanStore runs, IPublishEndpoint publisher, I
             }
         }
 
-        await foreach (var key in source.EnumerateKeysAsync(cancellationToken))
+        await foreach (var key in keys.WithCancellation(cancellationToken))
         {
             candidates.Add(key);
             if (candidates.Count == planned.ShardSize)

@@ -38,4 +38,17 @@ public interface IRunPlanStore : IRunQueries
     /// Returns the new shards to publish (none when nothing failed).
     /// </summary>
     Task<IReadOnlyList<PlannedShard>> RequeueFailedImagesAsync(Guid runId, int shardSize, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// For resume: up to <paramref name="limit"/> of the run's shards that never completed (Pending or Running), with
+    /// their items, in shard order after <paramref name="afterShardId"/> (page through them with the last id returned).
+    /// </summary>
+    Task<IReadOnlyList<PlannedShard>> ListUnfinishedShardsAsync(Guid runId, long afterShardId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// For resume: the key of the last image planning wrote (the last item of the run's newest planned shard, retry
+    /// shards left out); sources list keys in a deterministic order, so planning can go on after it. Null when no
+    /// shard was written.
+    /// </summary>
+    Task<string?> FindLastPlannedKeyAsync(Guid runId, CancellationToken cancellationToken);
 }

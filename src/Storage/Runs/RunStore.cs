@@ -406,6 +406,36 @@ public abstract class RunStore<TContext> : IRunStore, IDatabaseProbe
         return shards;
     }
 
+    public async Task<IReadOnlyList<PlannedShard>> ListUnfinishedShardsAsync(Guid runId, long afterShardId, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(limit, 0);
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        var shards = await db.Shards
+            .Where(s => s.RunId == runId && s.ShardId > afterShardId && (s.Status == ShardStatus.Pending || s.Status == ShardStatus.Running))
+            .OrderBy(s => s.ShardId)
+            .Take(limit)
+            .Select(s => new { s.ShardId, s.ImageIds })
+            .ToListAsync(cancellationToken);
+        var keys = await KeysOfAsync(db, shards.SelectMany(s => s.ImageIds).Distinct().ToArray(), cancellationToken);
+        return shards.Select(s => new PlannedShard(s.ShardId, s.ImageIds.Select(id => new ShardItem(id, keys[id])).ToList())).ToList();
+    }
+
+    public async Task<string?> FindLastPlannedKeyAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        var last = await db.Shards.Where(s => s.RunId == runId && !s.IsRetry)
+            .OrderByDescending(s => s.ShardId)
+            .Select(s => s.ImageIds)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (last is not { Length: > 0 })
+        {
+            return null;
+        }
+
+        var lastId = last[^1];
+        return await db.Images.Where(i => i.Id == lastId).Select(i => i.Key).SingleAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<string>> FilterUnlabeledAsync(
         long modelId, string source, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {

@@ -133,17 +133,7 @@ public abstract class PseudoLabelSetsApiTests : IAsyncLifetime
     private async Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read)
     {
         await using var connection = Connect();
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<T>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(read(reader));
-        }
-
-        return rows;
+        return await SqlRows.ReadAsync(connection, sql, read);
     }
 
     protected async Task EnbAsync(params string[] args)

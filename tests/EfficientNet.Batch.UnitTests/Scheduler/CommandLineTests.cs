@@ -40,6 +40,26 @@ public sealed class CommandLineTests
         Assert.Contains(message, error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("resume")]
+    [InlineData("retry-failed")]
+    public async Task Resume_and_embedded_retry_failed_name_a_missing_database_file_before_starting_anything(string command)
+    {
+        var database = Path.Combine(Path.GetTempPath(), $"enb-missing-{Guid.NewGuid():N}.db");
+        var (exitCode, _, error) = await RunAsync(command, "latest", "--db", database);
+        Assert.Equal(ExitCodes.InvalidInput, exitCode);
+        Assert.Equal($"error: database not found: {database} (pass the --db the run was made with)", error.Trim());
+        Assert.False(File.Exists(database));
+    }
+
+    [Fact]
+    public async Task Resume_checks_its_batch_size_like_label()
+    {
+        var (exitCode, _, error) = await RunAsync("resume", "latest", "--batch-size", "0");
+        Assert.Equal(ExitCodes.InvalidInput, exitCode);
+        Assert.Contains("--batch-size must be 'auto' or between 1 and 1024, got '0'", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Export_format_accepts_only_jsonl_and_csv()
     {
