@@ -21,6 +21,9 @@ public static class CliApplication
             new CancelCommand(console).Command,
             new RetryFailedCommand(console).Command,
             new PseudoLabelCommand(console).Command,
+            new IndexCommand(console).Command,
+            new SimilarCommand(console).Command,
+            new NearDuplicatesCommand(console).Command,
             new ServeCommand().Command,
             new BenchCommand(console).Command,
         };
