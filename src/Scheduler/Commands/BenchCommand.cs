@@ -154,8 +154,10 @@ public sealed class BenchCommand
             parse.GetValue(_precision)!, count, parse.GetValue(_connectivity), parse.GetValue(_expansion), VectorIndex.DefaultExpansionSearch, DateTimeOffset.UtcNow);
 
         var clock = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         using var index = await VectorIndex.BuildAsync(manifest, IndexPrecisions.Parse(manifest.Precision), corpus.ReadAsync(), threads, cancellationToken);
         var buildSeconds = clock.Elapsed.TotalSeconds;
+        var buildCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
 
         // Queries: held-out vectors of the same distribution (ids past the corpus), so none is its own neighbour.
         var queryCorpus = new SyntheticEmbeddings(count + queryCount, dimensions, parse.GetValue(_clusters), parse.GetValue(_noise), seed: 13);
@@ -176,10 +178,12 @@ public sealed class BenchCommand
         Array.Sort(latencies);
 
         clock.Restart();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var duplicates = await NearDuplicates.FindAsync(index, corpus.ReadAsync(), NearDuplicates.DefaultThreshold, NearDuplicates.DefaultNeighbours, threads, cancellationToken);
         var nearSeconds = clock.Elapsed.TotalSeconds;
+        var nearCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         _console.WriteLine(Invariant(
-            $"index count={count} dims={dimensions} precision={manifest.Precision} connectivity={manifest.Connectivity} expansion={manifest.ExpansionAdd} threads={threads} build_s={buildSeconds:F1} add_per_s={count / buildSeconds:F0} recall_at_10={hits / (10.0 * queryCount):F4} query_p50_ms={latencies[queryCount / 2]:F3} query_p99_ms={latencies[queryCount * 99 / 100]:F3} exact_s={exactSeconds:F1} near_dup_s={nearSeconds:F1} near_dup_groups={duplicates.Groups.Count} peak_rss_mb={Process.GetCurrentProcess().PeakWorkingSet64 / 1048576}"));
+            $"index count={count} dims={dimensions} precision={manifest.Precision} connectivity={manifest.Connectivity} expansion={manifest.ExpansionAdd} threads={threads} build_s={buildSeconds:F1} build_cpu_s={buildCpu:F1} add_per_s={count / buildSeconds:F0} recall_at_10={hits / (10.0 * queryCount):F4} query_p50_ms={latencies[queryCount / 2]:F3} query_p99_ms={latencies[queryCount * 99 / 100]:F3} exact_s={exactSeconds:F1} near_dup_s={nearSeconds:F1} near_dup_cpu_s={nearCpu:F1} near_dup_groups={duplicates.Groups.Count} peak_rss_mb={Process.GetCurrentProcess().PeakWorkingSet64 / 1048576}"));
         return ExitCodes.Success;
     }
 
