@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using EfficientNet.Batch.Storage.Embeddings;
 
 namespace EfficientNet.Batch.Scheduler.Embeddings;
@@ -41,48 +40,21 @@ public static class NearDuplicates
         ArgumentNullException.ThrowIfNull(index);
         var parents = new Dictionary<long, long>();
         var gate = new Lock();
-        long scanned = 0;
-        var channel = Channel.CreateBounded<StoredEmbedding>(new BoundedChannelOptions(1024) { SingleWriter = true });
-        var searchers = Enumerable.Range(0, Math.Max(1, threads)).Select(_ => Task.Run(
-            async () =>
+        var scanned = await FanOut.RunAsync(
+            embeddings,
+            threads,
+            e =>
             {
-                var pairs = new List<long>();
-                await foreach (var e in channel.Reader.ReadAllAsync(cancellationToken))
+                var near = index.Search(e.Vector, neighbours + 1).Where(n => n.ImageId != e.ImageId && n.Similarity >= threshold).ToList();
+                if (near.Count > 0)
                 {
-                    pairs.Clear();
-                    foreach (var n in index.Search(e.Vector, neighbours + 1))
+                    lock (gate)
                     {
-                        if (n.ImageId != e.ImageId && n.Similarity >= threshold)
-                        {
-                            pairs.Add(n.ImageId);
-                        }
-                    }
-
-                    if (pairs.Count > 0)
-                    {
-                        lock (gate)
-                        {
-                            pairs.ForEach(other => Union(parents, e.ImageId, other));
-                        }
+                        near.ForEach(n => Union(parents, e.ImageId, n.ImageId));
                     }
                 }
             },
-            cancellationToken)).ToArray();
-        try
-        {
-            await foreach (var e in embeddings.WithCancellation(cancellationToken))
-            {
-                await channel.Writer.WriteAsync(e, cancellationToken);
-                scanned++;
-            }
-        }
-        finally
-        {
-            channel.Writer.TryComplete();
-            await Task.WhenAll(searchers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        await Task.WhenAll(searchers);
+            cancellationToken);
         return new NearDuplicateReport(threshold, scanned, Groups(parents));
     }
 

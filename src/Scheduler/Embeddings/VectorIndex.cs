@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Threading.Channels;
 using Cloud.Unum.USearch;
 using EfficientNet.Batch.Storage.Embeddings;
 
@@ -69,20 +68,10 @@ public sealed partial class VectorIndex : IDisposable
     /// <summary>Inserts a stream of embeddings with several threads; returns how many were added.</summary>
     public async Task<long> AddAsync(IAsyncEnumerable<StoredEmbedding> embeddings, int threads, CancellationToken cancellationToken)
     {
-        var channel = Channel.CreateBounded<StoredEmbedding>(new BoundedChannelOptions(1024) { SingleWriter = true });
-        var inserters = Enumerable.Range(0, Math.Max(1, threads)).Select(_ => Task.Run(
-            async () =>
-            {
-                await foreach (var e in channel.Reader.ReadAllAsync(cancellationToken))
-                {
-                    Add(e.ImageId, e.Vector);
-                }
-            },
-            cancellationToken)).ToArray();
-        long added = 0;
-        try
-        {
-            await foreach (var e in embeddings.WithCancellation(cancellationToken))
+        var added = await FanOut.RunAsync(
+            embeddings,
+            threads,
+            e =>
             {
                 if (e.Vector.Length != Manifest.Dimensions)
                 {
@@ -90,17 +79,9 @@ public sealed partial class VectorIndex : IDisposable
                         $"dimension mismatch: image {e.Key} has a {e.Vector.Length}-d embedding, the index holds {Manifest.Dimensions}-d");
                 }
 
-                await channel.Writer.WriteAsync(e, cancellationToken);
-                added++;
-            }
-        }
-        finally
-        {
-            channel.Writer.TryComplete();
-            await Task.WhenAll(inserters).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        await Task.WhenAll(inserters);
+                Add(e.ImageId, e.Vector);
+            },
+            cancellationToken);
         Manifest = Manifest with { Count = Count };
         return added;
     }
