@@ -38,6 +38,19 @@ public sealed class EmbeddingCommandTests : IDisposable
         Assert.Equal(["china.jpg"], Keys(byImage.Out));
         Assert.StartsWith("1.000", byImage.Out.Split('\n')[1].Trim(), StringComparison.Ordinal);
 
+        // To Azure Blob (Azurite): the index and its manifest as two blobs, no local file left behind.
+        var container = $"enb-index-{Guid.NewGuid():N}";
+        var uploaded = await RunAsync("index", "build", "--db", Database, "--run", "photos", "--out", $"az://{container}/runs/photos.usearch");
+        Assert.True(uploaded.ExitCode == ExitCodes.Success, uploaded.Error);
+        var blobs = new List<string>();
+        await foreach (var blob in Blobs.Azurite.Account().Container(container).GetBlobsAsync())
+        {
+            blobs.Add($"{blob.Name}:{blob.Properties.ContentLength > 0}");
+        }
+
+        Assert.Equal(["runs/photos.usearch.json:True", "runs/photos.usearch:True"], blobs.Order(StringComparer.Ordinal));
+        await Blobs.Azurite.Account().Container(container).DeleteAsync();
+
         var groups = _dir.File("groups.jsonl");
         var duplicates = await RunAsync("near-duplicates", "--db", Database, "--run", "photos", "--threshold", "0.5", "--out", groups, "--index", index);
         Assert.True(duplicates.ExitCode == ExitCodes.Success, duplicates.Error);
