@@ -22,6 +22,9 @@ public static class CliApplication
             new RetryFailedCommand(console).Command,
             new ResumeCommand(console).Command,
             new PseudoLabelCommand(console).Command,
+            new IndexCommand(console).Command,
+            new SimilarCommand(console).Command,
+            new NearDuplicatesCommand(console).Command,
             new ServeCommand().Command,
             new BenchCommand(console).Command,
         };

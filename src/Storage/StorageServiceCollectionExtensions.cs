@@ -1,6 +1,7 @@
 using EfficientNet.Batch.Hosting;
 using EfficientNet.Batch.Storage.Database.Postgres;
 using EfficientNet.Batch.Storage.Database.Sqlite;
+using EfficientNet.Batch.Storage.Embeddings;
 using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.PseudoLabels;
 using EfficientNet.Batch.Storage.Results;
@@ -46,6 +47,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IShardResultWriter, SqliteShardResultWriter>();
         services.AddSingleton<IResultReader, SqliteResultReader>();
         services.AddSingleton<IRunInsightsReader, SqliteRunInsightsReader>();
+        services.AddSingleton<IEmbeddingReader, EmbeddingReader<SqliteBatchDbContext>>();
         services.AddSingleton<IPseudoLabelStore>(provider => new PseudoLabelStore(
             new SqlitePseudoLabelDialect(database), provider.GetRequiredService<TimeProvider>()));
         return services;
@@ -77,6 +79,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IShardResultWriter, PostgresShardResultWriter>();
         services.AddSingleton<IResultReader, PostgresResultReader>();
         services.AddSingleton<IRunInsightsReader, PostgresRunInsightsReader>();
+        services.AddSingleton<IEmbeddingReader, EmbeddingReader<PostgresBatchDbContext>>();
         services.AddSingleton<IPseudoLabelStore>(provider => new PseudoLabelStore(
             new PostgresPseudoLabelDialect(provider.GetRequiredService<NpgsqlDataSource>()), provider.GetRequiredService<TimeProvider>()));
         return services;

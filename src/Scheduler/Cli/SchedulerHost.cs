@@ -41,13 +41,17 @@ public static class SchedulerHost
         builder.AddConfigFile();
         builder.AddBatchLogging(level);
         database.AddTo(builder.Services);
-        builder.Services.AddImageStores(
-            builder.Configuration.GetConnectionString(ConnectionNames.Blob),
-            builder.Configuration.GetValue($"{PipelineOptions.SectionName}:{nameof(PipelineOptions.MaxImageBytes)}", new PipelineOptions().MaxImageBytes));
+        AddImageStores(builder);
         builder.Services.AddModelFileCache();
         builder.Services.AddSingleton<RunPlanner>();
         builder.Services.AddSingleton<RunMonitor>();
         builder.Services.AddSingleton<RunFollower>();
         builder.AddShardBus(bus => consumers?.Invoke(bus));
     }
+
+    /// <summary>Image stores (and the Blob account) with the pipeline's byte limit: for planning, and for the dashboard's thumbnails.</summary>
+    public static void AddImageStores(IHostApplicationBuilder builder) =>
+        builder.Services.AddImageStores(
+            builder.Configuration.GetConnectionString(ConnectionNames.Blob),
+            builder.Configuration.GetValue($"{PipelineOptions.SectionName}:{nameof(PipelineOptions.MaxImageBytes)}", new PipelineOptions().MaxImageBytes));
 }

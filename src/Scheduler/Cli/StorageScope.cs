@@ -1,4 +1,6 @@
 using EfficientNet.Batch.Hosting;
+using EfficientNet.Batch.Scheduler.Embeddings;
+using EfficientNet.Batch.Storage.Embeddings;
 using EfficientNet.Batch.Storage.Insights;
 using EfficientNet.Batch.Storage.PseudoLabels;
 using EfficientNet.Batch.Storage.Results;
@@ -20,6 +22,9 @@ public sealed class StorageScope : IAsyncDisposable
 
     public IRunInsightsReader Insights => _services.GetRequiredService<IRunInsightsReader>();
     public IPseudoLabelStore PseudoLabels => _services.GetRequiredService<IPseudoLabelStore>();
+
+    /// <summary>A run's embeddings: counted, streamed, indexed.</summary>
+    public RunEmbeddings Embeddings => new(Runs, _services.GetRequiredService<IEmbeddingReader>());
 
     /// <summary>
     /// Opens the job database and applies pending migrations. A missing SQLite file is an input error, not an empty

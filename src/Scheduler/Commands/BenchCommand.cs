@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EfficientNet.Batch.Models;
 using EfficientNet.Batch.Scheduler.Cli;
+using EfficientNet.Batch.Scheduler.Embeddings;
 using EfficientNet.Batch.Worker.Inference;
 using EfficientNet.Batch.Worker.Preprocessing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,6 +28,16 @@ public sealed class BenchCommand
     private readonly Option<PreprocessingMode> _mode = new("--mode") { Description = "Exact or Fast.", DefaultValueFactory = _ => PreprocessingMode.Exact };
     private readonly Option<int> _images = new("--images") { Description = "Images to time (after one warm-up pass over the first 10).", DefaultValueFactory = _ => 300 };
 
+    private readonly Option<int> _count = new("--count") { Description = "Synthetic embeddings to index.", DefaultValueFactory = _ => 100_000 };
+    private readonly Option<int> _dimensions = new("--dimensions") { Description = "Embedding dimension.", DefaultValueFactory = _ => 1280 };
+    private readonly Option<int> _clusters = new("--clusters") { Description = "Cluster centres of the synthetic vectors.", DefaultValueFactory = _ => 1000 };
+    private readonly Option<float> _noise = new("--noise") { Description = "Uniform noise added to a centre (centres are uniform in [0,1)).", DefaultValueFactory = _ => 0.5f };
+    private readonly Option<int> _queries = new("--queries") { Description = "Queries timed and checked against exact search.", DefaultValueFactory = _ => 1000 };
+    private readonly Option<string> _precision = new("--precision") { Description = "f32, f16 or i8.", DefaultValueFactory = _ => "f16" };
+    private readonly Option<int> _connectivity = new("--connectivity") { DefaultValueFactory = _ => VectorIndex.DefaultConnectivity };
+    private readonly Option<int> _expansion = new("--expansion") { DefaultValueFactory = _ => VectorIndex.DefaultExpansionAdd };
+    private readonly Option<int> _indexThreads = new("--index-threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
+
     public BenchCommand(CliConsole console)
     {
         _console = console;
@@ -40,7 +51,12 @@ public sealed class BenchCommand
             _folder, _model, _mode, _images,
         };
         preprocess.SetAction(RunPreprocess);
-        Command = new Command("bench", "Stage benchmarks for tools/bench.sh.") { model, preprocess };
+        var index = new Command("index", "Vector index over clustered synthetic embeddings: build time, peak memory, recall@10 against exact search, query p50, near-duplicate pass.")
+        {
+            _count, _dimensions, _clusters, _noise, _queries, _precision, _connectivity, _expansion, _indexThreads,
+        };
+        index.SetAction((parse, ct) => RunIndexAsync(parse, ct));
+        Command = new Command("bench", "Stage benchmarks for tools/bench.sh and tools/bench_index.sh.") { model, preprocess, index };
         Command.Hidden = true;
     }
 
@@ -125,6 +141,49 @@ public sealed class BenchCommand
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         _console.WriteLine(Invariant(
             $"preprocess mode={mode} images={files.Length} img_s_per_core={files.Length / wall:F1} cpu_s_per_img={cpuSeconds / files.Length:F5}"));
+        return ExitCodes.Success;
+    }
+
+    private async Task<int> RunIndexAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var (count, dimensions, queryCount, threads) = (parse.GetValue(_count), parse.GetValue(_dimensions), parse.GetValue(_queries), parse.GetValue(_indexThreads));
+        CliChecks.Require(count >= 10 && dimensions >= 2 && queryCount >= 1 && threads >= 1, "--count >= 10, --dimensions >= 2, --queries >= 1, --index-threads >= 1");
+        var corpus = new SyntheticEmbeddings(count, dimensions, parse.GetValue(_clusters), parse.GetValue(_noise), seed: 13);
+        var manifest = new IndexManifest(
+            IndexManifest.CurrentFormat, Guid.Empty, "synthetic", "synthetic", new string('0', 64), dimensions, IndexManifest.CosineMetric,
+            parse.GetValue(_precision)!, count, parse.GetValue(_connectivity), parse.GetValue(_expansion), VectorIndex.DefaultExpansionSearch, DateTimeOffset.UtcNow);
+
+        var clock = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        using var index = await VectorIndex.BuildAsync(manifest, IndexPrecisions.Parse(manifest.Precision), corpus.ReadAsync(), threads, cancellationToken);
+        var buildSeconds = clock.Elapsed.TotalSeconds;
+        var buildCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+
+        // Queries: held-out vectors of the same distribution (ids past the corpus), so none is its own neighbour.
+        var queryCorpus = new SyntheticEmbeddings(count + queryCount, dimensions, parse.GetValue(_clusters), parse.GetValue(_noise), seed: 13);
+        var queries = Enumerable.Range(count, queryCount).Select(queryCorpus.Vector).ToArray();
+        var latencies = new double[queryCount];
+        var approximate = new IReadOnlyList<Neighbour>[queryCount];
+        for (var q = 0; q < queryCount; q++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            approximate[q] = index.Search(queries[q], 10);
+            latencies[q] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        }
+
+        clock.Restart();
+        var exact = await ExactNeighbours.SearchAsync(queries, 10, corpus.ReadAsync(), cancellationToken);
+        var exactSeconds = clock.Elapsed.TotalSeconds;
+        var hits = Enumerable.Range(0, queryCount).Sum(q => approximate[q].Select(n => n.ImageId).Intersect(exact[q].Select(n => n.ImageId)).Count());
+        Array.Sort(latencies);
+
+        clock.Restart();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var duplicates = await NearDuplicates.FindAsync(index, corpus.ReadAsync(), NearDuplicates.DefaultThreshold, NearDuplicates.DefaultNeighbours, threads, cancellationToken);
+        var nearSeconds = clock.Elapsed.TotalSeconds;
+        var nearCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        _console.WriteLine(Invariant(
+            $"index count={count} dims={dimensions} precision={manifest.Precision} connectivity={manifest.Connectivity} expansion={manifest.ExpansionAdd} threads={threads} build_s={buildSeconds:F1} build_cpu_s={buildCpu:F1} add_per_s={count / buildSeconds:F0} recall_at_10={hits / (10.0 * queryCount):F4} query_p50_ms={latencies[queryCount / 2]:F3} query_p99_ms={latencies[queryCount * 99 / 100]:F3} exact_s={exactSeconds:F1} near_dup_s={nearSeconds:F1} near_dup_cpu_s={nearCpu:F1} near_dup_groups={duplicates.Groups.Count} peak_rss_mb={Process.GetCurrentProcess().PeakWorkingSet64 / 1048576}"));
         return ExitCodes.Success;
     }
 

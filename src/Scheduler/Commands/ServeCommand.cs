@@ -28,10 +28,11 @@ public sealed class ServeCommand
     private readonly Option<string> _urls = new("--urls") { Description = "Where to listen (';'-separated). Beyond loopback, Dashboard__ApiKey is required.", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
     private readonly Option<string> _database = CommonOptions.Database();
     private readonly Option<string?> _postgres = CommonOptions.Postgres();
+    private readonly Option<string> _indexDir = new("--index-dir") { Description = "Where runs' index files are (<run name>.usearch, as 'index build' writes them); runs without one are searched exactly.", DefaultValueFactory = _ => EmbeddingOptions.DefaultIndexFolder };
 
     public ServeCommand()
     {
-        Command = new Command("serve", "Run the scheduler service and its dashboard (distributed mode, or watching an embedded --db FILE).") { _urls, _database, _postgres };
+        Command = new Command("serve", "Run the scheduler service and its dashboard (distributed mode, or watching an embedded --db FILE).") { _urls, _database, _postgres, _indexDir };
         Command.SetAction((parse, ct) => RunAsync(parse, ct));
     }
 
@@ -62,8 +63,10 @@ public sealed class ServeCommand
             builder.AddConfigFile();
             builder.AddBatchLogging(LogEventLevel.Information);
             database.AddTo(builder.Services);
+            SchedulerHost.AddImageStores(builder);
         }
 
+        builder.Services.AddSingleton(new IndexCatalog(Path.GetFullPath(parse.GetValue(_indexDir)!)));
         AddDashboard(builder, urls);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
         var app = builder.Build();
@@ -74,6 +77,7 @@ public sealed class ServeCommand
         app.MapHealthEndpoints();
         app.MapRunsApi();
         app.MapPseudoLabelSetsApi();
+        app.MapEmbeddingsApi();
         await app.RunAsync(cancellationToken);
         return ExitCodes.Success;
     }

@@ -16,6 +16,16 @@ public sealed class PseudoLabelSetPrinter(CliConsole console)
         console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"  params:   --per-class {set.PerClassTarget} --min-confidence {set.MinConfidence} --mode {set.Mode.ToString().ToLowerInvariant()} --temperature {set.Temperature} --seed {set.Seed}"));
+        if (set.ExcludeNearRun is not null)
+        {
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  exclude:  --exclude-near {set.ExcludeNearRun} --similarity {set.ExcludeSimilarity}: {set.ExcludedNear} images removed"));
+        }
+
+        if (set.DedupSimilarity is not null)
+        {
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  dedup:    --dedup {set.DedupSimilarity}: {set.DedupRemoved} images removed (one kept per near-duplicate group)"));
+        }
+
         console.WriteLine($"  classes:  {classes.Count} with images at or above the floor");
         console.WriteLine($"  images:   {set.UniqueImages} unique, {set.TotalSamples} samples");
         if (classes.Count == 0)

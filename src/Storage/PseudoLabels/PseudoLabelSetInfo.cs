@@ -19,4 +19,9 @@ public sealed record PseudoLabelSetInfo(
     long Seed,
     long UniqueImages,
     long TotalSamples,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? ExcludeNearRun = null,
+    double? ExcludeSimilarity = null,
+    long ExcludedNear = 0,
+    double? DedupSimilarity = null,
+    long DedupRemoved = 0);

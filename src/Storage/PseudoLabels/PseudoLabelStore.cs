@@ -18,7 +18,8 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
         """
         SELECT s.id, s.name, s.teacher_run_id, r.name, s.teacher_model_id, s.teacher_model_name, s.teacher_model_sha256,
                s.parent_set_id, ps.name, s.generation, s.mode, s.temperature, s.per_class_target, s.min_confidence, s.seed,
-               s.unique_images, s.total_samples, s.created_at
+               s.unique_images, s.total_samples, s.created_at,
+               s.exclude_near_run, s.exclude_similarity, s.excluded_near, s.dedup_similarity, s.dedup_removed
         FROM pseudo_label_sets s
         JOIN runs r ON r.id = s.teacher_run_id
         LEFT JOIN pseudo_label_sets ps ON ps.id = s.parent_set_id
@@ -27,8 +28,10 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
     private const string InsertSet =
         """
         INSERT INTO pseudo_label_sets (name, teacher_run_id, teacher_model_id, teacher_model_name, teacher_model_sha256, parent_set_id,
-                                       generation, mode, temperature, per_class_target, min_confidence, seed, unique_images, total_samples, created_at)
-        VALUES (@name, @run, @model, @model_name, @model_sha256, @parent, @generation, @mode, @temperature, @target, @floor_confidence, @seed, 0, 0, @created)
+                                       generation, mode, temperature, per_class_target, min_confidence, seed, unique_images, total_samples, created_at,
+                                       exclude_near_run, exclude_similarity, excluded_near, dedup_similarity, dedup_removed)
+        VALUES (@name, @run, @model, @model_name, @model_sha256, @parent, @generation, @mode, @temperature, @target, @floor_confidence, @seed, 0, 0, @created,
+                @exclude_near_run, @exclude_similarity, @excluded_near, @dedup_similarity, @dedup_removed)
         RETURNING id
         """;
 
@@ -55,6 +58,8 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
         WHERE id = @set
         """;
 
+    private const string ExclusionTable = "enb_selection_exclusions";
+
     private static readonly string Completed = EnumText.Of(RunStatus.Completed);
 
     public async Task<PseudoLabelSetInfo> SelectAsync(SelectionRequest request, CancellationToken cancellationToken)
@@ -71,6 +76,7 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
             ? await ReadGenerationAsync(connection, transaction, parent, cancellationToken) + 1
             : 1;
 
+        await FillExclusionsAsync(connection, transaction, request.Exclusions, cancellationToken);
         var selections = await ThresholdsAsync(connection, transaction, request, floor, cancellationToken);
 
         long setId;
@@ -89,7 +95,12 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
                 ("target", request.PerClassTarget),
                 ("floor_confidence", request.MinConfidence),
                 ("seed", request.Seed),
-                ("created", time.GetUtcNow().UtcDateTime)))!;
+                ("created", time.GetUtcNow().UtcDateTime),
+                ("exclude_near_run", request.Exclusions.ExcludeNearRun),
+                ("exclude_similarity", request.Exclusions.ExcludeSimilarity),
+                ("excluded_near", (long)request.Exclusions.NearIds.Count),
+                ("dedup_similarity", request.Exclusions.DedupSimilarity),
+                ("dedup_removed", request.Exclusions.DedupRemoved)))!;
         }
         catch (DbException e) when (dialect.IsUniqueViolation(e))
         {
@@ -281,7 +292,8 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
                             THEN 1 ELSE 0 END AS copies
               FROM predictions p
               JOIN pseudo_label_classes c ON c.set_id = @set AND c.class_index = {dialect.TopLabel}
-              WHERE p.run_id = @run AND {dialect.Bucket} >= c.threshold_bucket) t
+              WHERE p.run_id = @run AND {dialect.Bucket} >= c.threshold_bucket
+                AND NOT EXISTS (SELECT 1 FROM {ExclusionTable} x WHERE x.image_id = p.image_id)) t
         WHERE t.copies > 0
         """;
 
@@ -293,7 +305,8 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
             transaction,
             $"""
             SELECT t.label, t.bucket, COUNT(*)
-            FROM (SELECT {dialect.TopLabel} AS label, {dialect.Bucket} AS bucket FROM predictions p WHERE p.run_id = @run) t
+            FROM (SELECT {dialect.TopLabel} AS label, {dialect.Bucket} AS bucket FROM predictions p
+                  WHERE p.run_id = @run AND NOT EXISTS (SELECT 1 FROM {ExclusionTable} x WHERE x.image_id = p.image_id)) t
             WHERE t.bucket >= @floor
             GROUP BY t.label, t.bucket
             """,
@@ -318,6 +331,24 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
             .Select(c => NoisyStudentSelector.Threshold(c.Key, c.Value, request.PerClassTarget, floor))
             .OfType<ClassSelection>()
             .ToList();
+    }
+
+    /// <summary>
+    /// The images this selection leaves out, in a temporary table of the selection's own connection (both databases
+    /// accept the same DDL; emptied first, since a pooled connection may keep it from an earlier selection), inserted
+    /// a few hundred per statement.
+    /// </summary>
+    private static async Task FillExclusionsAsync(
+        DbConnection connection, DbTransaction transaction, SelectionExclusions exclusions, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, transaction, $"CREATE TEMPORARY TABLE IF NOT EXISTS {ExclusionTable} (image_id BIGINT PRIMARY KEY)", cancellationToken);
+        await ExecuteAsync(connection, transaction, $"DELETE FROM {ExclusionTable}", cancellationToken);
+        foreach (var chunk in exclusions.All.Chunk(ClassesPerInsert))
+        {
+            var values = string.Join(", ", chunk.Select((_, i) => $"(@i{i})"));
+            await ExecuteAsync(connection, transaction, $"INSERT INTO {ExclusionTable} (image_id) VALUES {values}", cancellationToken,
+                chunk.Select((id, i) => ($"i{i}", (object?)id)).ToArray());
+        }
     }
 
     /// <summary>The class rows, a few hundred per statement (one round trip each, not one per class).</summary>
@@ -429,7 +460,12 @@ public sealed class PseudoLabelStore(PseudoLabelDialect dialect, TimeProvider ti
                 reader.GetInt64(14),
                 reader.GetInt64(15),
                 reader.GetInt64(16),
-                new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(17), DateTimeKind.Utc))));
+                new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(17), DateTimeKind.Utc)),
+                reader.IsDBNull(18) ? null : reader.GetString(18),
+                reader.IsDBNull(19) ? null : reader.GetDouble(19),
+                reader.GetInt64(20),
+                reader.IsDBNull(21) ? null : reader.GetDouble(21),
+                reader.GetInt64(22)));
         }
 
         return sets;

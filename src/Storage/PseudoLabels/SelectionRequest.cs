@@ -12,4 +12,8 @@ public sealed record SelectionRequest(
     PseudoLabelMode Mode,
     double Temperature,
     long Seed,
-    long? ParentSetId);
+    long? ParentSetId)
+{
+    /// <summary>Images of the teacher run left out before selection (near-copies of a reference run, near-duplicates), with what asked for it.</summary>
+    public SelectionExclusions Exclusions { get; init; } = SelectionExclusions.None;
+}

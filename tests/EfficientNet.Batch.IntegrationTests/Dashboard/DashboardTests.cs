@@ -105,6 +105,47 @@ public sealed class DashboardTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_run_page_finds_similar_images_and_near_duplicates_like_the_cli_with_bounded_thumbnails()
+    {
+        var (similarExit, similarText) = await RunCliAsync("similar", "--db", Database, "--run", "dashboard-run", "--key", "astronaut.png", "--k", "3");
+        Assert.True(similarExit == ExitCodes.Success, similarText);
+        var cliNeighbours = similarText.Split('\n').Skip(1).Where(l => l.Contains(".p", StringComparison.Ordinal) || l.Contains(".j", StringComparison.Ordinal))
+            .Select(l => l.Split("  ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[2]).Take(3).ToList();
+        var (dupExit, dupText) = await RunCliAsync("near-duplicates", "--db", Database, "--run", "dashboard-run", "--threshold", "0.9");
+        Assert.True(dupExit == ExitCodes.Success, dupText);
+        var cliSummary = System.Text.RegularExpressions.Regex.Match(dupText, @"(\d+) groups, (\d+) images in groups, (\d+) would be dropped");
+        Assert.True(cliSummary.Success, dupText);
+
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var page = await OpenAsync(chromium, "/run.html?run=dashboard-run");
+        await page.WaitForSelectorAsync("body[data-loaded=true]");
+        await page.FillAsync("#similar-key", "astronaut.png");
+        await page.FillAsync("#similar-k", "3");
+        await page.ClickAsync("#similar-form button");
+        await page.WaitForSelectorAsync("#similar-images figure:nth-child(4)");
+        var shown = await page.Locator("#similar-images img").EvaluateAllAsync<string[]>("images => images.slice(1).map(i => i.dataset.key)");
+        Assert.Equal(cliNeighbours, shown);
+
+        // Every thumbnail is a decoded JPEG of at most 128 px on its long side (the originals are 300-700 px).
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#similar-images img')].every(i => i.dataset.loaded === 'true' && i.complete && i.naturalWidth > 0)");
+        var sizes = await page.Locator("#similar-images img").EvaluateAllAsync<int[]>("images => images.map(i => Math.max(i.naturalWidth, i.naturalHeight))");
+        Assert.All(sizes, size => Assert.InRange(size, 16, 128));
+
+        await page.FillAsync("#duplicates-threshold", "0.9");
+        await page.ClickAsync("#duplicates-form button");
+        await page.WaitForFunctionAsync("() => document.getElementById('duplicates-summary').textContent.includes('groups,')");
+        var summary = await page.InnerTextAsync("#duplicates-summary");
+        Assert.StartsWith($"{cliSummary.Groups[1].Value} groups, {cliSummary.Groups[2].Value} images in groups, {cliSummary.Groups[3].Value} would be dropped", summary, StringComparison.Ordinal);
+        Assert.Equal(int.Parse(cliSummary.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), await page.Locator("#duplicates-groups figure").CountAsync());
+        Assert.Empty(_browserErrors);
+
+        // A key the run did not label is never read from the store, whatever it names.
+        using var http = new HttpClient { BaseAddress = new Uri(_url) };
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/runs/dashboard-run/thumbnail?key=..%2Fresults.db")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/runs/dashboard-run/thumbnail?key=truncated.jpg")).StatusCode);
+    }
+
+    [Fact]
     public async Task Serving_beyond_loopback_without_an_api_key_is_refused_with_the_key_to_set()
     {
         var (exitCode, text) = await RunCliAsync("serve", "--db", Database, "--urls", "http://0.0.0.0:0");

@@ -23,6 +23,16 @@ const enb = (() => {
     return body;
   }
 
+  // An image from the API (thumbnails), fetched with the same key header as JSON reads; an object URL for <img src>.
+  async function imageUrl(path) {
+    const headers = {};
+    const key = sessionStorage.getItem(keyName);
+    if (key) headers["X-Api-Key"] = key;
+    const response = await fetch("api/" + path, { headers });
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    return URL.createObjectURL(await response.blob());
+  }
+
   const integer = new Intl.NumberFormat("en-US");
   const number = (n) => (n == null ? "-" : integer.format(n));
   const rate = (r) => (r == null ? "-" : r >= 100 ? integer.format(Math.round(r)) : r.toFixed(1));
@@ -74,5 +84,5 @@ const enb = (() => {
     tick();
   }
 
-  return { api, number, rate, duration, time, cell, progressBar, showError, poll };
+  return { api, imageUrl, number, rate, duration, time, cell, progressBar, showError, poll };
 })();

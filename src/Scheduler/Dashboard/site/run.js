@@ -225,6 +225,59 @@ async function act(action, confirmText) {
   if (wasEnded && !ended) enb.poll(load, () => !ended); // a retry made the run live again: follow it
 }
 
+// Similar images and near-duplicates: on demand (a form each), thumbnails rendered by the service from the image store.
+function thumbnail(key, caption) {
+  const figure = document.createElement("figure");
+  const img = document.createElement("img");
+  img.alt = key;
+  img.dataset.key = key;
+  enb.imageUrl(`${runPath()}/thumbnail?key=${encodeURIComponent(key)}&size=128`)
+    .then((url) => { img.src = url; img.dataset.loaded = "true"; })
+    .catch(() => { img.dataset.loaded = "failed"; });
+  const text = document.createElement("figcaption");
+  text.textContent = caption;
+  figure.append(img, text);
+  return figure;
+}
+
+document.getElementById("similar-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const key = document.getElementById("similar-key").value.trim();
+  const k = document.getElementById("similar-k").value || 8;
+  const result = document.getElementById("similar-result");
+  const images = document.getElementById("similar-images");
+  if (!key) return;
+  try {
+    const answer = await enb.api(`${runPath()}/similar?key=${encodeURIComponent(key)}&k=${k}`);
+    result.textContent = `${answer.neighbours.length} neighbours (${answer.search === "index" ? "from the run's index" : "exact scan"})`;
+    images.replaceChildren(thumbnail(key, "query"), ...answer.neighbours.map((n) => thumbnail(n.key, `${n.similarity.toFixed(3)} · ${n.label ?? n.labelIndex} · ${n.key}`)));
+  } catch (e) {
+    result.textContent = e.message;
+    images.replaceChildren();
+  }
+});
+
+document.getElementById("duplicates-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const threshold = document.getElementById("duplicates-threshold").value || 0.95;
+  const summary = document.getElementById("duplicates-summary");
+  const groups = document.getElementById("duplicates-groups");
+  summary.textContent = "searching…";
+  try {
+    const r = await enb.api(`${runPath()}/near-duplicates?threshold=${threshold}&groups=10`);
+    summary.textContent = `${enb.number(r.groups)} groups, ${enb.number(r.imagesInGroups)} images in groups, ${enb.number(r.wouldDrop)} would be dropped keeping one per group (of ${enb.number(r.imagesScanned)} images)`;
+    groups.replaceChildren(...r.largest.map((g) => {
+      const row = document.createElement("div");
+      row.className = "thumbs group";
+      row.append(...g.keys.map((key, i) => thumbnail(key, (i === 0 ? "kept · " : "") + key)));
+      return row;
+    }));
+  } catch (e) {
+    summary.textContent = e.message;
+    groups.replaceChildren();
+  }
+});
+
 document.getElementById("cancel").addEventListener("click", () => act("cancel", "Cancel this run? Its remaining shards are skipped."));
 document.getElementById("retry").addEventListener("click", () => act("retry-failed", "Re-process this run's failed images?"));
 enb.poll(load, () => !ended);

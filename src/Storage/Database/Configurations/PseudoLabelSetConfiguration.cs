@@ -25,6 +25,11 @@ public sealed class PseudoLabelSetConfiguration : IEntityTypeConfiguration<Pseud
         builder.Property(s => s.Seed).HasColumnName("seed");
         builder.Property(s => s.UniqueImages).HasColumnName("unique_images");
         builder.Property(s => s.TotalSamples).HasColumnName("total_samples");
+        builder.Property(s => s.ExcludeNearRun).HasColumnName("exclude_near_run");
+        builder.Property(s => s.ExcludeSimilarity).HasColumnName("exclude_similarity");
+        builder.Property(s => s.ExcludedNear).HasColumnName("excluded_near").HasDefaultValue(0L);
+        builder.Property(s => s.DedupSimilarity).HasColumnName("dedup_similarity");
+        builder.Property(s => s.DedupRemoved).HasColumnName("dedup_removed").HasDefaultValue(0L);
         builder.Property(s => s.CreatedAt).HasColumnName("created_at");
 
         // Sets are named by users (select --name, export --set): one set per name.

@@ -26,5 +26,20 @@ public sealed class PseudoLabelSetEntity
     /// <summary>Training samples: the sum of copies.</summary>
     public long TotalSamples { get; set; }
 
+    /// <summary>The reference run (e.g. the evaluation set) whose near-copies were left out (select --exclude-near run:NAME); null when none.</summary>
+    public string? ExcludeNearRun { get; set; }
+
+    /// <summary>The cosine similarity at or above which a teacher image counted as a near-copy of the reference run.</summary>
+    public double? ExcludeSimilarity { get; set; }
+
+    /// <summary>Teacher-run images left out as near-copies of the reference run.</summary>
+    public long ExcludedNear { get; set; }
+
+    /// <summary>The similarity of select --dedup: one image kept per near-duplicate group; null when not asked.</summary>
+    public double? DedupSimilarity { get; set; }
+
+    /// <summary>Teacher-run images left out by --dedup (every member of a group but the one kept).</summary>
+    public long DedupRemoved { get; set; }
+
     public DateTime CreatedAt { get; set; }
 }

@@ -248,6 +248,30 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<long>("DedupRemoved")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasDefaultValue(0L)
+                        .HasColumnName("dedup_removed");
+
+                    b.Property<double?>("DedupSimilarity")
+                        .HasColumnType("double precision")
+                        .HasColumnName("dedup_similarity");
+
+                    b.Property<string>("ExcludeNearRun")
+                        .HasColumnType("text")
+                        .HasColumnName("exclude_near_run");
+
+                    b.Property<double?>("ExcludeSimilarity")
+                        .HasColumnType("double precision")
+                        .HasColumnName("exclude_similarity");
+
+                    b.Property<long>("ExcludedNear")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasDefaultValue(0L)
+                        .HasColumnName("excluded_near");
+
                     b.Property<int>("Generation")
                         .HasColumnType("integer")
                         .HasColumnName("generation");

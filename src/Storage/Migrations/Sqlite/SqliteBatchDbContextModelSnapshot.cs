@@ -237,6 +237,30 @@ namespace EfficientNet.Batch.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
+                    b.Property<long>("DedupRemoved")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(0L)
+                        .HasColumnName("dedup_removed");
+
+                    b.Property<double?>("DedupSimilarity")
+                        .HasColumnType("REAL")
+                        .HasColumnName("dedup_similarity");
+
+                    b.Property<string>("ExcludeNearRun")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("exclude_near_run");
+
+                    b.Property<double?>("ExcludeSimilarity")
+                        .HasColumnType("REAL")
+                        .HasColumnName("exclude_similarity");
+
+                    b.Property<long>("ExcludedNear")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(0L)
+                        .HasColumnName("excluded_near");
+
                     b.Property<int>("Generation")
                         .HasColumnType("INTEGER")
                         .HasColumnName("generation");
