@@ -2,6 +2,7 @@ using System.CommandLine;
 using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Scheduler.Export;
 using EfficientNet.Batch.Scheduler.PseudoLabels;
+using EfficientNet.Batch.Storage.Locations;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
 
@@ -94,7 +95,7 @@ public sealed class ExportCommand
         IResultExporter exporter = format switch
         {
             "csv" => new CsvResultExporter(run.TopK),
-            "parquet" => new ParquetResultExporter(ImageUris.For(run.Source), withEmbeddings ? precision : null),
+            "parquet" => new ParquetResultExporter(ImageUri.For(run.Source), withEmbeddings ? precision : null),
             _ => new JsonlResultExporter(),
         };
         if (outPath == "-")

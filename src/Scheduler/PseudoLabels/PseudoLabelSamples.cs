@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using EfficientNet.Batch.Scheduler.Export;
+using EfficientNet.Batch.Storage.Locations;
 using EfficientNet.Batch.Storage.PseudoLabels;
 
 namespace EfficientNet.Batch.Scheduler.PseudoLabels;
@@ -25,7 +26,7 @@ public static class PseudoLabelSamples
         {
             if (!uris.TryGetValue(row.Source, out var uriOf))
             {
-                uris[row.Source] = uriOf = ImageUris.For(row.Source);
+                uris[row.Source] = uriOf = ImageUri.For(row.Source);
             }
 
             var sample = new PseudoLabelSample
