@@ -30,6 +30,7 @@ public sealed class SqlParameterizationTests
         [("src/Storage/Insights/RunInsightsReader.cs", "completed")] = "a local holding a fixed FROM ... WHERE clause with @run",
         [("src/Storage/Insights/PostgresRunInsightsReader.cs", "column")] =
             "EpochSeconds' column name: its callers pass only the literals \"completed_at\" and \"leased_at\"",
+        [("src/Storage/PseudoLabels/PseudoLabelStore.cs", "ExclusionTable")] = "a const string: the name of the selection's temporary exclusion table",
         [("src/Storage/PseudoLabels/PseudoLabelStore.cs", "SetQuery")] = "a const string: the fixed SELECT that WHERE/ORDER BY literals extend",
         [("src/Storage/PseudoLabels/PseudoLabelStore.cs", "InsertClasses")] = "a const string: the fixed INSERT that the VALUES tuples extend",
         [("src/Storage/PseudoLabels/PseudoLabelStore.cs", "values")] = "VALUES tuples made only of @parameter names numbered by position",
