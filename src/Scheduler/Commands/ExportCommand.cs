@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Scheduler.Export;
-using EfficientNet.Batch.Scheduler.PseudoLabels;
 using EfficientNet.Batch.Storage.Locations;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
