@@ -254,7 +254,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         var linesBefore = worker.Output.Length;
 
         // A lock on predictions holds the worker's next result write inside its transaction (shard row locked, rows
-        // copied to the staging table, INSERT INTO predictions waiting), so the crash lands mid-write, not between writes.
+        // already stored read, COPY predictions waiting), so the crash lands mid-write, not between writes.
         var blockerSettings = new NpgsqlConnectionStringBuilder(_stack.PostgresConnectionString) { Pooling = false, ApplicationName = "enb-fault-blocker" };
         var blocker = new NpgsqlConnection(blockerSettings.ConnectionString);
         await blocker.OpenAsync();
@@ -266,7 +266,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
         var writers = await Eventually.WaitUntilAsync(
             "the worker's result write waiting inside its transaction",
             () => _stack.QueryAsync(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO predictions%'",
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%COPY predictions%'",
                 r => r.GetInt32(0)),
             pids => pids.Count > 0,
             TimeSpan.FromSeconds(60),

@@ -5,8 +5,8 @@ namespace EfficientNet.Batch.Storage.Database.Postgres;
 
 /// <summary>
 /// The least privileges a worker's database role needs, as GRANT statements: workers claim and renew shards (UPDATE
-/// shards), read runs, models and images, write results (INSERT predictions and failures, through a temporary table
-/// for COPY), and never create, alter, delete or truncate anything. Migrations run as the owner of the tables (a
+/// shards), read runs, models and images, write results (COPY into predictions, INSERT into failures), and never
+/// create, alter, delete or truncate anything. Migrations run as the owner of the tables (a
 /// privileged role); docs/reliability.md lists these statements and the test that runs a worker under them.
 /// </summary>
 public static partial class WorkerRoleGrants
@@ -22,7 +22,7 @@ public static partial class WorkerRoleGrants
         var quotedRole = $"\"{role}\"";
         return
         [
-            $"GRANT CONNECT, TEMPORARY ON DATABASE \"{database.Replace("\"", "\"\"", StringComparison.Ordinal)}\" TO {quotedRole}",
+            $"GRANT CONNECT ON DATABASE \"{database.Replace("\"", "\"\"", StringComparison.Ordinal)}\" TO {quotedRole}",
             $"GRANT USAGE ON SCHEMA public TO {quotedRole}",
             $"GRANT SELECT ON runs, models, images TO {quotedRole}",
             $"GRANT SELECT, UPDATE ON shards TO {quotedRole}",
