@@ -2,8 +2,9 @@
 # Export of a run with its embeddings (issue 13): N synthetic predictions with 1280-d float16 embeddings, then
 # `enb export --format parquet --embeddings` (float32 list column) and `enb export --format npy`, each timed as a
 # whole process (start-up included) with its peak RSS and CPU time (rows per CPU-second of the export process: a
-# loaded machine changes it less than the wall-clock rate), from PostgreSQL and from SQLite. Two sizes by default: a flat
-# peak RSS across them shows the export streams (memory bounded by one Parquet row group, not by the run).
+# loaded machine changes it less than the wall-clock rate), and the export phase alone (the rate `enb export` prints:
+# reading the rows, writing and renaming the file, without the process start-up), from PostgreSQL and from SQLite.
+# Two sizes by default: a flat peak RSS across them shows the export streams (memory bounded by one Parquet row group, not by the run).
 # Embeddings come from a pool of 1000 random vectors (NumPy, /usr/bin/python3) assigned round-robin.
 # Needs the local services: scripts/services.sh up. Uses its own database and temp folder, dropped at the end.
 # Usage: tools/bench-export.sh [predictions...]      (default 100000 300000)
@@ -40,7 +41,7 @@ export_once() { # provider predictions database-flags format
   /usr/bin/time -f "%e %M %U %S" -o "$work/time" $enb export $database --run bench "${flags[@]}" 2> "$work/stderr" || { cat "$work/stderr"; exit 1; }
   read -r seconds rss_kb user_s sys_s < "$work/time"
   local bytes; bytes=$(du -sb "$out" | cut -f1)
-  echo "export provider=$provider rows=$n format=$format${flags[4]:+ (float32 embeddings)} seconds=$seconds rows_per_s=$(awk -v n="$n" -v s="$seconds" 'BEGIN { printf "%d", n / s }') rows_per_client_cpu_s=$(awk -v n="$n" -v u="$user_s" -v s="$sys_s" 'BEGIN { printf "%d", n / (u + s) }') peak_rss_mb=$((rss_kb / 1024)) output_mb=$((bytes / 1048576)) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
+  echo "export provider=$provider rows=$n format=$format${flags[4]:+ (float32 embeddings)} seconds=$seconds rows_per_s=$(awk -v n="$n" -v s="$seconds" 'BEGIN { printf "%d", n / s }') rows_per_client_cpu_s=$(awk -v n="$n" -v u="$user_s" -v s="$sys_s" 'BEGIN { printf "%d", n / (u + s) }') export_phase_rows_per_s=$(grep -o '([0-9]* rows/s)' "$work/stderr" | tr -dc 0-9) peak_rss_mb=$((rss_kb / 1024)) output_mb=$((bytes / 1048576)) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
 }
 
 run_postgres() { # predictions

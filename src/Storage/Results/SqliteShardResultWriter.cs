@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using EfficientNet.Batch.Results;
 using EfficientNet.Batch.Storage.Database.Conversions;
 using EfficientNet.Batch.Storage.Database.Sqlite;
@@ -142,7 +140,7 @@ public sealed class SqliteShardResultWriter : IShardResultWriter
                   AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = f.run_id AND p.image_id = f.image_id))
             """);
         command.Parameters.AddWithValue("$run", runId);
-        command.Parameters.AddWithValue("$images", JsonArray(shardImages));
+        command.Parameters.AddWithValue("$images", SqliteValues.JsonArray(shardImages));
         using var reader = command.ExecuteReader();
         reader.Read();
         return (reader.GetInt32(0), reader.GetInt32(1));
@@ -167,17 +165,6 @@ public sealed class SqliteShardResultWriter : IShardResultWriter
         command.Parameters.AddWithValue("$run", runId);
         command.Parameters.AddWithValue("$shard", result.ShardId);
         command.ExecuteNonQuery();
-    }
-
-    private static string JsonArray(long[] values)
-    {
-        var json = new StringBuilder(values.Length * 8).Append('[');
-        for (var i = 0; i < values.Length; i++)
-        {
-            json.Append(i == 0 ? "" : ",").Append(values[i].ToString(CultureInfo.InvariantCulture));
-        }
-
-        return json.Append(']').ToString();
     }
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
