@@ -6,7 +6,11 @@
 #  2. Planted duplicates: every sample photo (samples/photos) plus four copies of it (a 70% centre crop, a JPEG
 #     re-encode at quality 30, a 50% resize, a horizontal flip) labeled with `enb label` (the bundled model), then
 #     `enb near-duplicates`; precision and recall of the image pairs against the planted families, per threshold.
-# Usage: tools/bench-embeddings.sh [--precision f16] [--expansion 32] [counts...]   (default counts: 100000)
+#  Part 1 builds one index and measures recall and latency at each search expansion given (--expansion-search 64,256:
+#  a curve from one build). --intrinsic-dimensions k puts each cluster's vectors in a k-dimensional subspace instead of
+#  noise on all 1280 dimensions (see SyntheticEmbeddings).
+# Usage: tools/bench-embeddings.sh [--precision f16] [--expansion 32] [--expansion-search 64,256] [--intrinsic-dimensions 16]
+#                                  [--no-near-duplicates] [counts...]   (default counts: 100000)
 #        tools/bench-embeddings.sh --full      (1,000,000; on 2 cores this takes tens of minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +19,8 @@ counts=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --full) counts+=(1000000); shift ;;
-    --precision|--expansion|--connectivity) extra+=("$1" "$2"); shift 2 ;;
+    --precision|--expansion|--connectivity|--expansion-search|--intrinsic-dimensions) extra+=("$1" "$2"); shift 2 ;;
+    --no-near-duplicates) extra+=("$1"); shift ;;
     *) counts+=("$1"); shift ;;
   esac
 done

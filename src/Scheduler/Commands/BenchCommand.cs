@@ -32,6 +32,9 @@ public sealed class BenchCommand
     private readonly Option<int> _dimensions = new("--dimensions") { Description = "Embedding dimension.", DefaultValueFactory = _ => 1280 };
     private readonly Option<int> _clusters = new("--clusters") { Description = "Cluster centres of the synthetic vectors.", DefaultValueFactory = _ => 1000 };
     private readonly Option<float> _noise = new("--noise") { Description = "Uniform noise added to a centre (centres are uniform in [0,1)).", DefaultValueFactory = _ => 0.5f };
+    private readonly Option<int> _intrinsic = new("--intrinsic-dimensions") { Description = "0: offsets are noise on every dimension; k: offsets in a k-dimensional subspace per cluster (see SyntheticEmbeddings).", DefaultValueFactory = _ => 0 };
+    private readonly Option<string> _expansionSearch = new("--expansion-search") { Description = "Search expansions to measure recall and latency at, comma-separated (one build); the near-duplicate pass uses the first.", DefaultValueFactory = _ => VectorIndex.DefaultExpansionSearch.ToString(CultureInfo.InvariantCulture) };
+    private readonly Option<bool> _skipNearDuplicates = new("--no-near-duplicates") { Description = "Skip the near-duplicate pass." };
     private readonly Option<int> _queries = new("--queries") { Description = "Queries timed and checked against exact search.", DefaultValueFactory = _ => 1000 };
     private readonly Option<string> _precision = new("--precision") { Description = "f32, f16 or i8.", DefaultValueFactory = _ => "f16" };
     private readonly Option<int> _connectivity = new("--connectivity") { DefaultValueFactory = _ => VectorIndex.DefaultConnectivity };
@@ -53,7 +56,7 @@ public sealed class BenchCommand
         preprocess.SetAction(RunPreprocess);
         var index = new Command("index", "Vector index over clustered synthetic embeddings: build time, peak memory, recall@10 against exact search, query p50, near-duplicate pass.")
         {
-            _count, _dimensions, _clusters, _noise, _queries, _precision, _connectivity, _expansion, _indexThreads,
+            _count, _dimensions, _clusters, _noise, _intrinsic, _queries, _precision, _connectivity, _expansion, _expansionSearch, _indexThreads, _skipNearDuplicates,
         };
         index.SetAction((parse, ct) => RunIndexAsync(parse, ct));
         Command = new Command("bench", "Stage benchmarks for tools/bench.sh and tools/bench_index.sh.") { model, preprocess, index };
@@ -147,43 +150,62 @@ public sealed class BenchCommand
     private async Task<int> RunIndexAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var (count, dimensions, queryCount, threads) = (parse.GetValue(_count), parse.GetValue(_dimensions), parse.GetValue(_queries), parse.GetValue(_indexThreads));
-        CliChecks.Require(count >= 10 && dimensions >= 2 && queryCount >= 1 && threads >= 1, "--count >= 10, --dimensions >= 2, --queries >= 1, --index-threads >= 1");
-        var corpus = new SyntheticEmbeddings(count, dimensions, parse.GetValue(_clusters), parse.GetValue(_noise), seed: 13);
+        var intrinsic = parse.GetValue(_intrinsic);
+        CliChecks.Require(count >= 10 && dimensions >= 2 && queryCount >= 1 && threads >= 1 && intrinsic >= 0, "--count >= 10, --dimensions >= 2, --queries >= 1, --index-threads >= 1, --intrinsic-dimensions >= 0");
+        var searchExpansions = parse.GetValue(_expansionSearch)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(e => int.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= 1 ? value : throw new CliException($"--expansion-search: '{e}' is not a positive integer"))
+            .ToArray();
+        CliChecks.Require(searchExpansions.Length > 0, "--expansion-search names no value");
+        SyntheticEmbeddings Corpus(int size) => new(size, dimensions, parse.GetValue(_clusters), parse.GetValue(_noise), seed: 13, intrinsic);
+        var corpus = Corpus(count);
         var manifest = new IndexManifest(
             IndexManifest.CurrentFormat, Guid.Empty, "synthetic", "synthetic", new string('0', 64), dimensions, IndexManifest.CosineMetric,
-            parse.GetValue(_precision)!, count, parse.GetValue(_connectivity), parse.GetValue(_expansion), VectorIndex.DefaultExpansionSearch, DateTimeOffset.UtcNow);
+            parse.GetValue(_precision)!, count, parse.GetValue(_connectivity), parse.GetValue(_expansion), searchExpansions[0], DateTimeOffset.UtcNow);
 
         var clock = Stopwatch.StartNew();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         using var index = await VectorIndex.BuildAsync(manifest, IndexPrecisions.Parse(manifest.Precision), corpus.ReadAsync(), threads, cancellationToken);
         var buildSeconds = clock.Elapsed.TotalSeconds;
         var buildCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        _console.WriteLine(Invariant(
+            $"index count={count} dims={dimensions} intrinsic={intrinsic} precision={manifest.Precision} connectivity={manifest.Connectivity} expansion={manifest.ExpansionAdd} threads={threads} build_s={buildSeconds:F1} build_cpu_s={buildCpu:F1} add_per_s={count / buildSeconds:F0} peak_rss_mb={Process.GetCurrentProcess().PeakWorkingSet64 / 1048576}"));
 
         // Queries: held-out vectors of the same distribution (ids past the corpus), so none is its own neighbour.
-        var queryCorpus = new SyntheticEmbeddings(count + queryCount, dimensions, parse.GetValue(_clusters), parse.GetValue(_noise), seed: 13);
-        var queries = Enumerable.Range(count, queryCount).Select(queryCorpus.Vector).ToArray();
-        var latencies = new double[queryCount];
-        var approximate = new IReadOnlyList<Neighbour>[queryCount];
-        for (var q = 0; q < queryCount; q++)
-        {
-            var t = Stopwatch.GetTimestamp();
-            approximate[q] = index.Search(queries[q], 10);
-            latencies[q] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-        }
-
+        var queries = Enumerable.Range(count, queryCount).Select(Corpus(count + queryCount).Vector).ToArray();
         clock.Restart();
         var exact = await ExactNeighbours.SearchAsync(queries, 10, corpus.ReadAsync(), cancellationToken);
         var exactSeconds = clock.Elapsed.TotalSeconds;
-        var hits = Enumerable.Range(0, queryCount).Sum(q => approximate[q].Select(n => n.ImageId).Intersect(exact[q].Select(n => n.ImageId)).Count());
-        Array.Sort(latencies);
+        foreach (var expansion in searchExpansions)
+        {
+            index.ChangeSearchExpansion(expansion);
+            var latencies = new double[queryCount];
+            var hits = 0;
+            for (var q = 0; q < queryCount; q++)
+            {
+                var t = Stopwatch.GetTimestamp();
+                var found = index.Search(queries[q], 10);
+                latencies[q] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+                hits += found.Select(n => n.ImageId).Intersect(exact[q].Select(n => n.ImageId)).Count();
+            }
 
+            Array.Sort(latencies);
+            _console.WriteLine(Invariant(
+                $"search count={count} expansion_search={expansion} recall_at_10={hits / (10.0 * queryCount):F4} query_p50_ms={latencies[queryCount / 2]:F3} query_p99_ms={latencies[queryCount * 99 / 100]:F3} exact_s={exactSeconds:F1}"));
+        }
+
+        if (parse.GetValue(_skipNearDuplicates))
+        {
+            return ExitCodes.Success;
+        }
+
+        index.ChangeSearchExpansion(searchExpansions[0]);
         clock.Restart();
         cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var duplicates = await NearDuplicates.FindAsync(index, corpus.ReadAsync(), NearDuplicates.DefaultThreshold, NearDuplicates.DefaultNeighbours, threads, cancellationToken);
         var nearSeconds = clock.Elapsed.TotalSeconds;
         var nearCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         _console.WriteLine(Invariant(
-            $"index count={count} dims={dimensions} precision={manifest.Precision} connectivity={manifest.Connectivity} expansion={manifest.ExpansionAdd} threads={threads} build_s={buildSeconds:F1} build_cpu_s={buildCpu:F1} add_per_s={count / buildSeconds:F0} recall_at_10={hits / (10.0 * queryCount):F4} query_p50_ms={latencies[queryCount / 2]:F3} query_p99_ms={latencies[queryCount * 99 / 100]:F3} exact_s={exactSeconds:F1} near_dup_s={nearSeconds:F1} near_dup_cpu_s={nearCpu:F1} near_dup_groups={duplicates.Groups.Count} peak_rss_mb={Process.GetCurrentProcess().PeakWorkingSet64 / 1048576}"));
+            $"near-duplicates count={count} expansion_search={searchExpansions[0]} near_dup_s={nearSeconds:F1} near_dup_cpu_s={nearCpu:F1} near_dup_groups={duplicates.Groups.Count} peak_rss_mb={Process.GetCurrentProcess().PeakWorkingSet64 / 1048576}"));
         return ExitCodes.Success;
     }
 

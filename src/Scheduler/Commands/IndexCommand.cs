@@ -22,6 +22,7 @@ public sealed class IndexCommand
     private readonly Option<string> _precision = new("--precision") { Description = "How vectors are stored: f32, f16 (half the memory) or i8.", DefaultValueFactory = _ => "f16" };
     private readonly Option<int> _connectivity = new("--connectivity") { Description = "Graph degree (HNSW M): more raises recall, memory and build time.", DefaultValueFactory = _ => VectorIndex.DefaultConnectivity };
     private readonly Option<int> _expansion = new("--expansion") { Description = "Candidates kept per insert (efConstruction): more raises recall and build time.", DefaultValueFactory = _ => VectorIndex.DefaultExpansionAdd };
+    private readonly Option<int> _expansionSearch = new("--expansion-search") { Description = "Candidates kept per query (ef), recorded in the index's manifest: more raises recall and query time; no rebuild needed to change it.", DefaultValueFactory = _ => VectorIndex.DefaultExpansionSearch };
     private readonly Option<int> _threads = EmbeddingOptions.Threads();
 
     public IndexCommand(CliConsole console)
@@ -30,7 +31,7 @@ public sealed class IndexCommand
         _precision.AcceptOnlyFromAmong("f32", "f16", "i8");
         var build = new Command("build", "Build a vector index (cosine) over a run's embeddings.")
         {
-            _database, _postgres, _run, _out, _precision, _connectivity, _expansion, _threads,
+            _database, _postgres, _run, _out, _precision, _connectivity, _expansion, _expansionSearch, _threads,
         };
         build.SetAction((parse, ct) => BuildAsync(parse, ct));
         Command = new Command("index", "Vector indexes over runs' embeddings (for similar and near-duplicates).") { build };
@@ -40,9 +41,10 @@ public sealed class IndexCommand
 
     private async Task<int> BuildAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var (connectivity, expansion, threads) = (parse.GetValue(_connectivity), parse.GetValue(_expansion), parse.GetValue(_threads));
+        var (connectivity, expansion, expansionSearch, threads) = (parse.GetValue(_connectivity), parse.GetValue(_expansion), parse.GetValue(_expansionSearch), parse.GetValue(_threads));
         CliChecks.Require(connectivity is >= 2 and <= 256, $"--connectivity must be between 2 and 256, got {connectivity}");
         CliChecks.Require(expansion is >= 1 and <= 4096, $"--expansion must be between 1 and 4096, got {expansion}");
+        CliChecks.Require(expansionSearch is >= 1 and <= 4096, $"--expansion-search must be between 1 and 4096, got {expansionSearch}");
         CliChecks.Require(threads is >= 1 and <= 1024, $"--threads must be between 1 and 1024, got {threads}");
         var target = parse.GetValue(_out);
         var upload = target is not null && target.StartsWith(BlobLocation.UriPrefix, StringComparison.OrdinalIgnoreCase);
@@ -72,7 +74,7 @@ public sealed class IndexCommand
 
         var watch = Stopwatch.StartNew();
         using (var index = await EmbeddingOptions.Checked(() => storage.Embeddings.BuildAsync(
-            source, IndexPrecisions.Parse(parse.GetValue(_precision)!), connectivity, expansion, threads, cancellationToken)))
+            source, IndexPrecisions.Parse(parse.GetValue(_precision)!), connectivity, expansion, expansionSearch, threads, cancellationToken)))
         {
             index.Save(path);
             _console.WriteLine(string.Create(

@@ -40,12 +40,12 @@ public sealed class RunEmbeddings(IRunQueries runs, IEmbeddingReader embeddings)
 
     /// <summary>An index of the run's embeddings built in memory (streamed from the database).</summary>
     public async Task<VectorIndex> BuildAsync(
-        IndexableRun source, IndexPrecision precision, int connectivity, int expansionAdd, int threads, CancellationToken cancellationToken)
+        IndexableRun source, IndexPrecision precision, int connectivity, int expansionAdd, int expansionSearch, int threads, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         var manifest = new IndexManifest(
             IndexManifest.CurrentFormat, source.Run.Id, source.Run.Name, source.Model.Name, source.Model.Sha256, source.Dimensions,
-            IndexManifest.CosineMetric, precision.Text(), source.Count, connectivity, expansionAdd, VectorIndex.DefaultExpansionSearch,
+            IndexManifest.CosineMetric, precision.Text(), source.Count, connectivity, expansionAdd, expansionSearch,
             DateTimeOffset.UtcNow);
         return await VectorIndex.BuildAsync(manifest, precision, embeddings.ReadAsync(source.Run.Id, cancellationToken), threads, cancellationToken);
     }
@@ -71,7 +71,7 @@ public sealed class RunEmbeddings(IRunQueries runs, IEmbeddingReader embeddings)
     public async Task<VectorIndex> OpenOrBuildAsync(IndexableRun source, string? path, CancellationToken cancellationToken) =>
         path is not null && File.Exists(path)
             ? OpenFor(source, path)
-            : await BuildAsync(source, IndexPrecision.F16, VectorIndex.DefaultConnectivity, VectorIndex.DefaultExpansionAdd, Environment.ProcessorCount, cancellationToken);
+            : await BuildAsync(source, IndexPrecision.F16, VectorIndex.DefaultConnectivity, VectorIndex.DefaultExpansionAdd, VectorIndex.DefaultExpansionSearch, Environment.ProcessorCount, cancellationToken);
 
     /// <summary>Where <c>index build</c> puts a run's index by default, and where <c>similar</c>, <c>near-duplicates</c> and <c>serve</c> look for it.</summary>
     public static string DefaultPath(string folder, RunInfo run)

@@ -18,7 +18,10 @@ public sealed partial class VectorIndex : IDisposable
     /// <summary>Candidates kept while inserting (USearch's default 128); the main knob between build time and recall.</summary>
     public const int DefaultExpansionAdd = 128;
 
-    /// <summary>Candidates kept while searching (USearch's default 64); raises recall at the cost of query time.</summary>
+    /// <summary>
+    /// Candidates kept while searching (USearch's default 64); raises recall at the cost of query time. Unlike the
+    /// insert expansion it can change without a rebuild: the manifest's value is applied when an index is opened.
+    /// </summary>
     public const int DefaultExpansionSearch = 64;
 
     private readonly USearchIndex _index;
@@ -195,7 +198,40 @@ public sealed partial class VectorIndex : IDisposable
             throw new IndexMismatchException($"index {path} holds {index.Dimensions()}-d vectors but its manifest says {manifest.Dimensions}");
         }
 
-        return new VectorIndex(index, manifest);
+        var opened = new VectorIndex(index, manifest);
+        try
+        {
+            opened.ChangeSearchExpansion(manifest.ExpansionSearch);
+            return opened;
+        }
+        catch
+        {
+            opened.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sets the candidates kept per search (HNSW's ef): recall rises and queries slow as it grows. USearch keeps it in
+    /// memory only (a saved file does not hold it); the manifest records it.
+    /// </summary>
+    public void ChangeSearchExpansion(int expansion)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(expansion, 1);
+        NativeChangeExpansionSearch(Handle, (nuint)expansion, out var error);
+        ThrowOn(error, "usearch_change_expansion_search failed");
+        Manifest = Manifest with { ExpansionSearch = expansion };
+    }
+
+    /// <summary>The candidates kept per search now in force, as USearch reports it.</summary>
+    public int SearchExpansion
+    {
+        get
+        {
+            var expansion = NativeExpansionSearch(Handle, out var error);
+            ThrowOn(error, "usearch_expansion_search failed");
+            return checked((int)expansion);
+        }
     }
 
     public void Dispose()
@@ -205,17 +241,24 @@ public sealed partial class VectorIndex : IDisposable
     }
 
     /// <summary>
-    /// Cloud.Unum.USearch 2.26.6 has no public Reserve: its Add grows capacity one vector at a time, and not safely
-    /// from several threads. The native usearch_reserve (part of USearch's C API) on the wrapper's handle sizes the
-    /// graph once, which is what makes concurrent inserts valid.
+    /// Cloud.Unum.USearch 2.26.6 exposes neither a Reserve nor a way to change the search expansion. Its Add grows
+    /// capacity one vector at a time, and not safely from several threads. The native usearch_reserve (part of USearch's
+    /// C API) on the wrapper's handle sizes the graph once, which is what makes concurrent inserts valid;
+    /// usearch_change_expansion_search (same API) is <see cref="ChangeSearchExpansion"/>.
     /// </summary>
     private void Reserve(long capacity)
     {
-        var handle = (IntPtr)(HandleField.GetValue(_index) ?? throw new InvalidOperationException("USearchIndex has no native handle"));
-        NativeReserve(handle, checked((nuint)capacity), out var error);
+        NativeReserve(Handle, checked((nuint)capacity), out var error);
+        ThrowOn(error, "usearch_reserve failed");
+    }
+
+    private IntPtr Handle => (IntPtr)(HandleField.GetValue(_index) ?? throw new InvalidOperationException("USearchIndex has no native handle"));
+
+    private static void ThrowOn(IntPtr error, string fallback)
+    {
         if (error != IntPtr.Zero)
         {
-            throw new USearchException(Marshal.PtrToStringAnsi(error) ?? "usearch_reserve failed");
+            throw new USearchException(Marshal.PtrToStringAnsi(error) ?? fallback);
         }
     }
 
@@ -225,4 +268,10 @@ public sealed partial class VectorIndex : IDisposable
 
     [LibraryImport("libusearch_c", EntryPoint = "usearch_reserve")]
     private static partial void NativeReserve(IntPtr index, UIntPtr capacity, out IntPtr error);
+
+    [LibraryImport("libusearch_c", EntryPoint = "usearch_expansion_search")]
+    private static partial UIntPtr NativeExpansionSearch(IntPtr index, out IntPtr error);
+
+    [LibraryImport("libusearch_c", EntryPoint = "usearch_change_expansion_search")]
+    private static partial void NativeChangeExpansionSearch(IntPtr index, UIntPtr expansion, out IntPtr error);
 }

@@ -50,7 +50,7 @@ public sealed class EmbeddingExclusions(RunEmbeddings embeddings, int threads)
         }
 
         using var index = await embeddings.BuildAsync(
-            reference, IndexPrecision.F16, VectorIndex.DefaultConnectivity, VectorIndex.DefaultExpansionAdd, threads, cancellationToken);
+            reference, IndexPrecision.F16, VectorIndex.DefaultConnectivity, VectorIndex.DefaultExpansionAdd, VectorIndex.DefaultExpansionSearch, threads, cancellationToken);
         var near = new HashSet<long>();
         await foreach (var e in embeddings.Reader.ReadAsync(teacher.Run.Id, cancellationToken))
         {

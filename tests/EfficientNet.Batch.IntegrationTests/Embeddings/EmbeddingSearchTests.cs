@@ -46,7 +46,7 @@ public abstract class EmbeddingSearchTests : IAsyncLifetime
         Assert.Equal((300L, Dimensions), (source.Count, source.Dimensions));
 
         var path = Path.Combine(_folder, "photos.usearch");
-        using (var built = await Embeddings.BuildAsync(source, IndexPrecision.F32, 16, 128, threads: 2, None))
+        using (var built = await Embeddings.BuildAsync(source, IndexPrecision.F32, 16, 128, expansionSearch: 200, threads: 2, None))
         {
             built.Save(path);
         }
@@ -54,6 +54,9 @@ public abstract class EmbeddingSearchTests : IAsyncLifetime
         Assert.Equal(["photos.usearch", "photos.usearch.json"], Directory.GetFiles(_folder).Select(Path.GetFileName).Order());
         using var index = RunEmbeddings.OpenFor(source, path);
         Assert.Equal((run.Id, 300L, "cosine"), (index.Manifest.RunId, index.Manifest.Count, index.Manifest.Metric));
+
+        // The search expansion is not in USearch's file: opening applies the manifest's (USearch's own default is 64).
+        Assert.Equal((200, 200), (index.Manifest.ExpansionSearch, index.SearchExpansion));
         var queries = vectors.Values.Take(20).ToList();
         var exact = await ExactNeighbours.SearchAsync(queries, 5, Embeddings.Reader.ReadAsync(run.Id, None), None);
         for (var q = 0; q < queries.Count; q++)
@@ -128,7 +131,7 @@ public abstract class EmbeddingSearchTests : IAsyncLifetime
         Assert.Contains("bare has no embeddings", noEmbeddings.Message);
 
         var path = Path.Combine(_folder, "a.usearch");
-        using (var index = await Embeddings.BuildAsync(await Embeddings.RequireAsync(run, None), IndexPrecision.F16, 16, 64, 1, None))
+        using (var index = await Embeddings.BuildAsync(await Embeddings.RequireAsync(run, None), IndexPrecision.F16, 16, 64, 64, 1, None))
         {
             index.Save(path);
             var wrongDimension = Assert.Throws<IndexMismatchException>(() => index.Search(new float[Dimensions + 1], 3));
