@@ -38,7 +38,8 @@ public sealed class PostgresShardResultWriter : IShardResultWriter
     // delivery of the old shard races the new one, the loser's COPY fails on the primary key, its transaction rolls back
     // and the retry of the whole write (see remarks) skips the row. Staging the rows in a temp table and inserting them
     // with ON CONFLICT DO NOTHING, as this writer did before, handles that race in place but costs the server a second
-    // pass over every row: tools/bench-writers.sh measured 12.7-13.1k rows/s that way against 17.1-18.2k.
+    // pass over every row: 12.7-13.1k rows/s that way against 14.1-17.3k, one writer, 32,768 rows after warm-up
+    // (README, "How embeddings are stored, and the write speed").
     private const string StoredPredictions = "SELECT image_id FROM predictions WHERE run_id = $1 AND image_id = ANY($2)";
 
     private const string CopyPredictions =
@@ -95,7 +96,8 @@ public sealed class PostgresShardResultWriter : IShardResultWriter
         var (shardImages, stored) = await LockShardAsync(connection, transaction, result, cancellationToken);
         ShardMembership.Ensure(result, shardImages ?? throw new ShardNotFoundException(result.RunId, result.ShardId));
 
-        var missing = Enumerable.Range(0, result.Predictions.Count).Where(i => !stored.Contains(result.Predictions[i].ImageId)).ToArray();
+        // Stored already, or repeated within this result: written once (first wins), as ON CONFLICT DO NOTHING would.
+        var missing = Enumerable.Range(0, result.Predictions.Count).Where(i => stored.Add(result.Predictions[i].ImageId)).ToArray();
         if (missing.Length > 0)
         {
             await CopyPredictionsAsync(connection, result, missing, labels, now, cancellationToken);

@@ -55,6 +55,30 @@ public abstract class ShardResultWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_redelivery_carrying_more_than_the_first_delivery_adds_only_the_missing_rows_and_an_image_repeated_in_a_result_is_written_once()
+    {
+        var run = await _database.StartRunAsync();
+        var shard = await _database.AddShardAsync(run, "a.jpg", "b.jpg", "c.jpg");
+        var ids = shard.Items.Select(i => i.ImageId).ToArray();
+        await _database.Writer.WriteAsync(new ShardResult(run.Id, shard.ShardId, [StorageDatabase.Prediction(ids[0], top: 0.9f)], [], "worker-1"), None);
+
+        // The second delivery repeats image 0 (stored already, with other values) and carries image 1 twice.
+        var second = new ShardResult(
+            run.Id,
+            shard.ShardId,
+            [StorageDatabase.Prediction(ids[0], top: 0.5f), StorageDatabase.Prediction(ids[1], top: 0.8f), StorageDatabase.Prediction(ids[1], top: 0.7f), StorageDatabase.Prediction(ids[2], top: 0.6f)],
+            [],
+            "worker-2");
+        await _database.Writer.WriteAsync(second, None);
+
+        await using var context = _database.Context();
+        var stored = await context.Predictions.OrderBy(p => p.ImageId).Select(p => new { p.ImageId, Top = p.TopProbabilities[0] }).ToListAsync();
+        Assert.Equal([(ids[0], 0.9f), (ids[1], 0.8f), (ids[2], 0.6f)], stored.Select(p => (p.ImageId, p.Top)));
+        var completed = await context.Shards.SingleAsync();
+        Assert.Equal((ShardStatus.Completed, 3, 0), (completed.Status, completed.OkCount, completed.FailedCount));
+    }
+
+    [Fact]
     public async Task Shard_counts_are_the_rows_in_the_database_not_the_rows_of_the_message()
     {
         var run = await _database.StartRunAsync();
