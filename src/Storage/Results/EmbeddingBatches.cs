@@ -14,9 +14,15 @@ internal static class EmbeddingBatches
     public const int BatchRows = 2048;
 
     /// <param name="rows">Key-ordered rows without embeddings, each with its image id (for a prediction) or null (a failure).</param>
-    /// <param name="readEmbeddings">The stored embeddings of these image ids (a prediction without one is left out).</param>
+    /// <param name="readEmbeddings">The stored embeddings of these image ids (a prediction without one is left out); null: the rows alone.</param>
     /// <param name="cancellationToken">Stops the stream.</param>
-    public static async IAsyncEnumerable<ExportRow> JoinAsync(
+    public static IAsyncEnumerable<ExportRow> ReadAsync(
+        IAsyncEnumerable<(ExportRow Row, long? PredictionImageId)> rows,
+        Func<long[], CancellationToken, Task<Dictionary<long, Half[]>>>? readEmbeddings,
+        CancellationToken cancellationToken) =>
+        readEmbeddings is null ? WithoutAsync(rows, cancellationToken) : JoinAsync(rows, readEmbeddings, cancellationToken);
+
+    private static async IAsyncEnumerable<ExportRow> JoinAsync(
         IAsyncEnumerable<(ExportRow Row, long? PredictionImageId)> rows,
         Func<long[], CancellationToken, Task<Dictionary<long, Half[]>>> readEmbeddings,
         [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -42,8 +48,7 @@ internal static class EmbeddingBatches
         }
     }
 
-    /// <summary>The rows alone, for an export without embeddings.</summary>
-    public static async IAsyncEnumerable<ExportRow> WithoutAsync(
+    private static async IAsyncEnumerable<ExportRow> WithoutAsync(
         IAsyncEnumerable<(ExportRow Row, long? PredictionImageId)> rows, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var (row, _) in rows.WithCancellation(cancellationToken))

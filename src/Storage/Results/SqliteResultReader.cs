@@ -39,9 +39,7 @@ public sealed class SqliteResultReader : IResultReader
     }
 
     public IAsyncEnumerable<ExportRow> ReadAsync(Guid runId, bool withEmbeddings, CancellationToken cancellationToken) =>
-        withEmbeddings
-            ? EmbeddingBatches.JoinAsync(ReadRowsAsync(runId, cancellationToken), (ids, ct) => ReadEmbeddingsAsync(runId, ids, ct), cancellationToken)
-            : EmbeddingBatches.WithoutAsync(ReadRowsAsync(runId, cancellationToken), cancellationToken);
+        EmbeddingBatches.ReadAsync(ReadRowsAsync(runId, cancellationToken), withEmbeddings ? (ids, ct) => ReadEmbeddingsAsync(runId, ids, ct) : null, cancellationToken);
 
     private async IAsyncEnumerable<(ExportRow Row, long? PredictionImageId)> ReadRowsAsync(
         Guid runId, [EnumeratorCancellation] CancellationToken cancellationToken)
