@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
 using EfficientNet.Batch.Scheduler.Cli;
 using EfficientNet.Batch.Scheduler.Export;
 using EfficientNet.Batch.Storage.Locations;
@@ -83,7 +85,7 @@ public sealed class ExportCommand
             _console.WriteWarning($"model {run.ModelName} has no labels; exporting class indices as labels");
         }
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
 
         // Read ahead: the database side (the sort, the embedding batches) and the file side run on two cores.
         var rows = storage.Results.ReadAsync(run.Id, withEmbeddings, cancellationToken).ReadAheadAsync(ReadAheadRows, cancellationToken);
@@ -116,7 +118,7 @@ public sealed class ExportCommand
     }
 
     private static string Took(long rows, TimeSpan elapsed) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"in {elapsed.TotalSeconds:F1} s ({rows / Math.Max(elapsed.TotalSeconds, 1e-3):F0} rows/s)");
+        string.Create(CultureInfo.InvariantCulture, $"in {elapsed.TotalSeconds:F1} s ({rows / Math.Max(elapsed.TotalSeconds, 1e-3):F0} rows/s)");
 
     private static Task<long> ExportNpyAsync(
         IAsyncEnumerable<ExportRow> rows, string folder, EmbeddingPrecision precision, CancellationToken cancellationToken) =>
