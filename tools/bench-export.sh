@@ -4,7 +4,7 @@
 # whole process (start-up included) with its peak RSS and CPU time (rows per CPU-second of the export process: a
 # loaded machine changes it less than the wall-clock rate), and the export phase alone (the rate `enb export` prints:
 # reading the rows, writing and renaming the file, without the process start-up), from PostgreSQL and from SQLite.
-# Two sizes by default: a flat peak RSS across them shows the export streams (memory bounded by one Parquet row group, not by the run).
+# Two sizes by default: a flat peak RSS across them shows the export streams (memory bounded by two Parquet row groups, not by the run).
 # Embeddings come from a pool of 1000 random vectors (NumPy, /usr/bin/python3) assigned round-robin.
 # Needs the local services: scripts/services.sh up. Uses its own database and temp folder, dropped at the end.
 # Usage: tools/bench-export.sh [predictions...]      (default 100000 300000)

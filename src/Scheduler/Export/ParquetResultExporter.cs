@@ -16,7 +16,7 @@ namespace EfficientNet.Batch.Scheduler.Export;
 /// of embedding values, whichever comes first. One group is written on a worker thread while the next one fills, so
 /// the writer's CPU time overlaps the reader's; memory is bounded by two groups, not by the run. The embedding column
 /// is written without dictionary, statistics or compression: its values are all distinct, a per-element minimum and
-/// maximum says nothing, and Snappy does not shrink float mantissas.
+/// maximum says nothing, and Snappy made a 300k-row export 2.7% smaller and 1.3x slower (README, "Export").
 /// </para>
 /// </summary>
 public sealed class ParquetResultExporter(Func<string, string> uriOf, EmbeddingPrecision? embeddings) : IResultExporter

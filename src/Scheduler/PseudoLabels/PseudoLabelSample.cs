@@ -3,7 +3,8 @@ namespace EfficientNet.Batch.Scheduler.PseudoLabels;
 /// <summary>
 /// One exported row of a pseudo-label set: an image (its URI and key), its hard label, the teacher's confidence, how
 /// many times it is a training sample (or 1 per row with one row per copy), and in soft mode the re-sharpened soft
-/// labels. Mutable with a parameterless constructor because Parquet.Net's serializer writes it by reflection.
+/// labels. Mutable with a parameterless constructor so that tests read a Parquet export back into it with Parquet.Net's
+/// deserializer, which sets properties by reflection.
 /// </summary>
 public sealed class PseudoLabelSample
 {
