@@ -5,9 +5,9 @@ using ParquetSharp.Schema;
 namespace EfficientNet.Batch.Scheduler.Export;
 
 /// <summary>
-/// Schema nodes and column writes shared by the Parquet exporters (ParquetSharp). Schemas are built node by node
-/// because ParquetSharp's <see cref="Column{T}"/> names a list's element "item"; the Parquet format's list layout
-/// names it "element", as pyarrow writes it and Parquet.Net reads it.
+/// Schema nodes shared by the Parquet exporters (ParquetSharp). Schemas are built node by node because ParquetSharp's
+/// <see cref="Column{T}"/> names a list's element "item"; the Parquet format's list layout names it "element", as
+/// pyarrow writes it and Parquet.Net reads it.
 /// </summary>
 internal static class ParquetColumns
 {
@@ -21,7 +21,7 @@ internal static class ParquetColumns
     /// <summary>An optional byte array without a logical type.</summary>
     public static PrimitiveNode Bytes(string name) => new(name, Repetition.Optional, LogicalType.None(), PhysicalType.ByteArray);
 
-    /// <summary>An optional list (null, empty, or values); takes ownership of <paramref name="element"/>, named "element".</summary>
+    /// <summary>An optional list (null, empty, or values) of the node <paramref name="element"/> makes, named "element".</summary>
     public static GroupNode List(string name, Func<string, Node> element)
     {
         using var item = element("element");
@@ -44,11 +44,31 @@ internal static class ParquetColumns
             }
         }
     }
+}
 
-    /// <summary>Writes <paramref name="values"/> as the row group's next column.</summary>
-    public static void Write<T>(RowGroupWriter group, List<T> values)
+/// <summary>A column of a Parquet row group being gathered, written as it stands and emptied for the next group.</summary>
+internal interface IParquetColumnBuffer
+{
+    void Flush(RowGroupWriter group);
+}
+
+/// <summary>The values of one column in a row group being gathered, written with ParquetSharp's logical writer.</summary>
+internal sealed class ParquetColumnBuffer<T> : IParquetColumnBuffer
+{
+    private readonly List<T> _values = [];
+
+    public int Count => _values.Count;
+
+    public void Add(T value) => _values.Add(value);
+
+    /// <summary>Writes the values as the row group's next column and empties the buffer.</summary>
+    public void Flush(RowGroupWriter group)
     {
-        using var column = group.NextColumn().LogicalWriter<T>();
-        column.WriteBatch(CollectionsMarshal.AsSpan(values));
+        using (var column = group.NextColumn().LogicalWriter<T>())
+        {
+            column.WriteBatch(CollectionsMarshal.AsSpan(_values));
+        }
+
+        _values.Clear();
     }
 }

@@ -37,7 +37,6 @@ public sealed class ParquetResultExporter(Func<string, string> uriOf, EmbeddingP
         using var properties = Properties(embeddingColumn);
         using var writer = new ParquetFileWriter(output, schema, properties, leaveOpen: true);
         var filling = new RowGroup(labels, embeddings);
-        RowGroup? spare = null;
         var flushing = Task.FromResult<RowGroup?>(null);
         var count = 0L;
         try
@@ -48,7 +47,7 @@ public sealed class ParquetResultExporter(Func<string, string> uriOf, EmbeddingP
                 if (filling.IsFull)
                 {
                     // The writer takes one group at a time; the group it finished fills next.
-                    spare = await flushing;
+                    var spare = await flushing;
                     count += filling.Rows;
                     var full = filling;
                     flushing = Task.Run<RowGroup?>(() => full.Flush(writer), cancellationToken);
@@ -113,19 +112,36 @@ public sealed class ParquetResultExporter(Func<string, string> uriOf, EmbeddingP
     }
 
     /// <summary>One row group's columns, reused from group to group.</summary>
-    private sealed class RowGroup(IReadOnlyList<string>? labels, EmbeddingPrecision? embeddings)
+    private sealed class RowGroup
     {
-        private readonly List<string> _keys = [];
-        private readonly List<string> _uris = [];
-        private readonly List<string> _statuses = [];
-        private readonly List<int[]> _indices = [];
-        private readonly List<string?[]> _labels = [];
-        private readonly List<float[]> _probabilities = [];
-        private readonly List<string?> _stages = [];
-        private readonly List<string?> _reasons = [];
+        private readonly IReadOnlyList<string>? _labelNames;
+        private readonly EmbeddingPrecision? _embeddings;
+        private readonly ParquetColumnBuffer<string> _keys = new();
+        private readonly ParquetColumnBuffer<string> _uris = new();
+        private readonly ParquetColumnBuffer<string> _statuses = new();
+        private readonly ParquetColumnBuffer<int[]> _indices = new();
+        private readonly ParquetColumnBuffer<string?[]> _labels = new();
+        private readonly ParquetColumnBuffer<float[]> _probabilities = new();
+        private readonly ParquetColumnBuffer<string?> _stages = new();
+        private readonly ParquetColumnBuffer<string?> _reasons = new();
         private readonly FloatListColumn _embedding = new();
-        private readonly List<byte[]?> _embedding16 = [];
+        private readonly ParquetColumnBuffer<byte[]?> _embedding16 = new();
+        private readonly IParquetColumnBuffer[] _columns;
         private long _embeddingBytes;
+
+        public RowGroup(IReadOnlyList<string>? labels, EmbeddingPrecision? embeddings)
+        {
+            (_labelNames, _embeddings) = (labels, embeddings);
+
+            // In the schema's order.
+            IParquetColumnBuffer[] columns = [_keys, _uris, _statuses, _indices, _labels, _probabilities, _stages, _reasons];
+            _columns = embeddings switch
+            {
+                EmbeddingPrecision.Binary32 => [.. columns, _embedding],
+                EmbeddingPrecision.Binary16 => [.. columns, _embedding16],
+                _ => columns,
+            };
+        }
 
         public int Rows => _keys.Count;
 
@@ -137,16 +153,16 @@ public sealed class ParquetResultExporter(Func<string, string> uriOf, EmbeddingP
             _uris.Add(uri);
             _statuses.Add(row.Ok ? "ok" : "failed");
             _indices.Add(row.TopIndices);
-            _labels.Add(Array.ConvertAll(row.TopIndices, index => (string?)LabelNames.Of(labels, index)));
+            _labels.Add(Array.ConvertAll(row.TopIndices, index => (string?)LabelNames.Of(_labelNames, index)));
             _probabilities.Add(row.TopProbabilities);
             _stages.Add(row.FailureStage);
             _reasons.Add(row.FailureReason);
-            if (embeddings == EmbeddingPrecision.Binary32)
+            if (_embeddings == EmbeddingPrecision.Binary32)
             {
                 _embedding.Add(row.Embedding);
                 _embeddingBytes += 4L * (row.Embedding?.Length ?? 0);
             }
-            else if (embeddings == EmbeddingPrecision.Binary16)
+            else if (_embeddings == EmbeddingPrecision.Binary16)
             {
                 _embedding16.Add(row.Embedding is { } halves ? Float16Blob.ToBytes(halves) : null);
                 _embeddingBytes += 2L * (row.Embedding?.Length ?? 0);
@@ -158,33 +174,12 @@ public sealed class ParquetResultExporter(Func<string, string> uriOf, EmbeddingP
         {
             using (var group = writer.AppendRowGroup())
             {
-                ParquetColumns.Write(group, _keys);
-                ParquetColumns.Write(group, _uris);
-                ParquetColumns.Write(group, _statuses);
-                ParquetColumns.Write(group, _indices);
-                ParquetColumns.Write(group, _labels);
-                ParquetColumns.Write(group, _probabilities);
-                ParquetColumns.Write(group, _stages);
-                ParquetColumns.Write(group, _reasons);
-                if (embeddings == EmbeddingPrecision.Binary32)
+                foreach (var column in _columns)
                 {
-                    _embedding.Write(group);
-                }
-                else if (embeddings == EmbeddingPrecision.Binary16)
-                {
-                    ParquetColumns.Write(group, _embedding16);
+                    column.Flush(group);
                 }
             }
 
-            _keys.Clear();
-            _uris.Clear();
-            _statuses.Clear();
-            _indices.Clear();
-            _labels.Clear();
-            _probabilities.Clear();
-            _stages.Clear();
-            _reasons.Clear();
-            _embedding16.Clear();
             _embeddingBytes = 0;
             return this;
         }
@@ -194,7 +189,7 @@ public sealed class ParquetResultExporter(Func<string, string> uriOf, EmbeddingP
     /// A list of float column as Parquet stores it, written through ParquetSharp's physical column writer: the values
     /// back to back, a definition level (0 null, 2 an element) and a repetition level (0 a row's first element) each.
     /// </summary>
-    private sealed class FloatListColumn
+    private sealed class FloatListColumn : IParquetColumnBuffer
     {
         private const short Null = 0;
         private const short Element = 2;
@@ -232,7 +227,7 @@ public sealed class ParquetResultExporter(Func<string, string> uriOf, EmbeddingP
             _levelCount += halves.Length;
         }
 
-        public void Write(RowGroupWriter group)
+        public void Flush(RowGroupWriter group)
         {
             using var column = (ColumnWriter<float>)group.NextColumn();
             column.WriteBatch(_levelCount, _definitions.AsSpan(0, _levelCount), _repetitions.AsSpan(0, _levelCount), _values.AsSpan(0, _valueCount));

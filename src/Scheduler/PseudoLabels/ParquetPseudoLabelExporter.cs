@@ -1,6 +1,5 @@
 using EfficientNet.Batch.Scheduler.Export;
 using ParquetSharp;
-using ParquetSharp.Schema;
 
 namespace EfficientNet.Batch.Scheduler.PseudoLabels;
 
@@ -58,14 +57,14 @@ public sealed class ParquetPseudoLabelExporter(int rowGroupRows = ParquetPseudoL
 
     private sealed class RowGroup
     {
-        private readonly List<string> _uris = [];
-        private readonly List<string> _keys = [];
-        private readonly List<int> _labels = [];
-        private readonly List<string> _labelNames = [];
-        private readonly List<float> _confidences = [];
-        private readonly List<int> _copies = [];
-        private readonly List<int[]> _softIndices = [];
-        private readonly List<float[]> _softProbabilities = [];
+        private readonly ParquetColumnBuffer<string> _uris = new();
+        private readonly ParquetColumnBuffer<string> _keys = new();
+        private readonly ParquetColumnBuffer<int> _labels = new();
+        private readonly ParquetColumnBuffer<string> _labelNames = new();
+        private readonly ParquetColumnBuffer<float> _confidences = new();
+        private readonly ParquetColumnBuffer<int> _copies = new();
+        private readonly ParquetColumnBuffer<int[]> _softIndices = new();
+        private readonly ParquetColumnBuffer<float[]> _softProbabilities = new();
 
         public int Rows => _keys.Count;
 
@@ -86,24 +85,13 @@ public sealed class ParquetPseudoLabelExporter(int rowGroupRows = ParquetPseudoL
             var rows = Rows;
             using (var group = writer.AppendRowGroup())
             {
-                ParquetColumns.Write(group, _uris);
-                ParquetColumns.Write(group, _keys);
-                ParquetColumns.Write(group, _labels);
-                ParquetColumns.Write(group, _labelNames);
-                ParquetColumns.Write(group, _confidences);
-                ParquetColumns.Write(group, _copies);
-                ParquetColumns.Write(group, _softIndices);
-                ParquetColumns.Write(group, _softProbabilities);
+                // In the schema's order.
+                foreach (var column in new IParquetColumnBuffer[] { _uris, _keys, _labels, _labelNames, _confidences, _copies, _softIndices, _softProbabilities })
+                {
+                    column.Flush(group);
+                }
             }
 
-            _uris.Clear();
-            _keys.Clear();
-            _labels.Clear();
-            _labelNames.Clear();
-            _confidences.Clear();
-            _copies.Clear();
-            _softIndices.Clear();
-            _softProbabilities.Clear();
             return rows;
         }
     }
