@@ -105,9 +105,10 @@ public sealed class DistributedModeTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task A_worker_that_joins_mid_run_takes_a_share_of_the_shards()
     {
-        const int copies = 20;
+        const int copies = 40;
         await UploadCorpusAsync("photos", copies);
-        // The first worker takes one shard and one image at a time, so the run outlasts the second worker's start.
+        // The first worker takes one shard and one image at a time, so the run (140 shards, 10 s and more) outlasts the
+        // moment it is frozen below.
         await using var first = _stack.StartWorker(
             ("Pipeline__ShardConcurrency", "1"), ("Pipeline__ImagesInFlightPerShard", "1"), ("Inference__BatchSize", "1"));
         await first.WaitForOutputAsync("Now listening on", WorkerStart);

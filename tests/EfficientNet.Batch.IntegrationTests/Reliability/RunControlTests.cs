@@ -83,15 +83,16 @@ public sealed class RunControlTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Cancel_stops_the_shards_of_both_workers_within_seconds_and_leaves_nothing_queued()
     {
         var images = CopyPhotos(copies: 300);
-        // Renewal every second and shards of 128 throttled images (4 s and more, even on an idle machine): the cancel
-        // lands in the middle of the four shards in progress and each of them checks its run within a second.
+        // Renewal every second, and six shards of 400 throttled images: four run at once (2 workers x ShardConcurrency
+        // 2) and each lasts 12 s or more even on an idle machine (shards of 128 took 3-4 s in CI, and `enb cancel`
+        // itself took up to 7 s to start there, so the cancel could land as they finished). The cancel is sent as soon
+        // as both workers hold a shard, so it lands in the middle of the four and each checks its run within a second.
         (string, string)[] renewEverySecond = [.. Throttled, ("Pipeline__LeaseRenewalSeconds", "1")];
         var (first, second) = (await StartWorkerAsync(renewEverySecond), await StartWorkerAsync(renewEverySecond));
-        var runId = await SubmitAsync("cancel", shardSize: 128, budget: "0");
+        var runId = await SubmitAsync("cancel", shardSize: 400, budget: "0");
         await Eventually.WaitUntilAsync(
-            "both workers hold a shard and a shard is done",
-            async () => await _stack.ScalarAsync("SELECT count(DISTINCT worker_id) FROM shards WHERE status = 'running'") == 2
-                && await _stack.ScalarAsync("SELECT count(*) FROM shards WHERE status = 'completed'") >= 1,
+            "both workers hold a shard",
+            async () => await _stack.ScalarAsync("SELECT count(DISTINCT worker_id) FROM shards WHERE status = 'running'") == 2,
             RunEnd,
             () => Describe(ShardCountsAsync().GetAwaiter().GetResult()));
         var before = await ShardCountsAsync();
@@ -120,7 +121,7 @@ public sealed class RunControlTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.Equal("cancelled", (await _stack.QueryAsync("SELECT status FROM runs", r => r.GetString(0))).Single());
         Assert.True(labeled < images, "the whole run finished before the cancel took effect");
-        Assert.True(stoppedMidShard >= 1, $"no shard in progress was stopped:\n{first.Output}\n{second.Output}");
+        Assert.True(stoppedMidShard >= 1, $"no shard in progress was stopped (cancel returned in {cancelReturned.TotalSeconds:F1} s):\n{first.Output}\n{second.Output}");
         Assert.True(committedAfterCancel <= 4, $"{committedAfterCancel} shards committed after the cancel, more than the 4 in flight at it; shards {Describe(after)}");
         Log($"VERIFIED: {committedAfterCancel} shard(s) committed after the run was marked cancelled (the last {stoppedAfter.TotalSeconds:F1} s after it); {stoppedMidShard} shard(s) stopped mid-way, "
             + $"shards {Describe(after)}; {labeled} of {images} images labeled; process-shard queue empty");
