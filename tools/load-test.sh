@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Load test: 20,000 small images (variants of the sample photos) through 2 worker processes on the local RabbitMQ +
+# Load test: 40,000 small images (variants of the sample photos) through 2 worker processes on the local RabbitMQ +
 # PostgreSQL of scripts/services.sh, with each worker's RSS sampled every second and the database's and broker's
 # connections sampled every 2 s. Prints the figures: throughput, peak RSS, RSS slope over the second half (MB/min and
 # KB per image), PostgreSQL backends and RabbitMQ connections/channels at start, mid-run and end.
-# It is the test Category=Load of the integration tests (also run by scripts/test.sh and .ci/run); about 3 minutes here.
+# It is the test Category=Load of the integration tests (also run by scripts/test.sh and .ci/run); about 2-3 minutes here.
 # Usage: tools/load-test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
