@@ -56,7 +56,8 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// Distributed mode: run state and results in PostgreSQL (schema by <see cref="IRunStore.MigrateAsync"/>). The same
     /// four singletons as <see cref="AddEmbeddedStorage"/>, over one <see cref="NpgsqlDataSource"/> (one connection
-    /// pool) shared by EF Core and the raw COPY writer. Nothing connects until first use. Log
+    /// pool) shared by EF Core and the raw COPY writer, and a second one for exports
+    /// (<see cref="PostgresResultReader.DataSourceFor"/>: a larger read buffer, no server-side JIT). Nothing connects until first use. Log
     /// <see cref="PostgresConnectionString.Describe"/>, never the connection string: it holds the password.
     /// </summary>
     public static IServiceCollection AddPostgresStorage(this IServiceCollection services, string connectionString)
@@ -77,6 +78,7 @@ public static class StorageServiceCollectionExtensions
             (provider, options) => options.UseNpgsql(provider.GetRequiredService<NpgsqlDataSource>()));
         services.AddRunStore<PostgresRunStore>();
         services.AddSingleton<IShardResultWriter, PostgresShardResultWriter>();
+        services.AddKeyedSingleton(PostgresResultReader.DataSourceKey, (_, _) => PostgresResultReader.DataSourceFor(parsed));
         services.AddSingleton<IResultReader, PostgresResultReader>();
         services.AddSingleton<IRunInsightsReader, PostgresRunInsightsReader>();
         services.AddSingleton<IEmbeddingReader, EmbeddingReader<PostgresBatchDbContext>>();

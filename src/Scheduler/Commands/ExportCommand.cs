@@ -128,14 +128,15 @@ public sealed class ExportCommand
             cancellationToken);
 
     /// <summary>Writes the files under temporary names beside them and renames them all only when the writer succeeded.</summary>
-    private static async Task<long> WriteCompleteAsync(string[] paths, Func<FileStream[], Task<long>> write, CancellationToken cancellationToken)
+    private static async Task<long> WriteCompleteAsync(string[] paths, Func<Stream[], Task<long>> write, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(paths[0])!);
         var partials = paths.Select(p => Path.Combine(Path.GetDirectoryName(p)!, $".{Path.GetFileName(p)}.{Environment.ProcessId}.partial")).ToArray();
         try
         {
             long count;
-            var files = partials.Select(p => new FileStream(p, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20)).ToArray();
+            // Around the page cache: the kernel's copy of a multi-gigabyte export into cached pages is most of its system time.
+            var files = partials.Select(DirectFileStream.Create).ToArray();
             try
             {
                 count = await write(files);

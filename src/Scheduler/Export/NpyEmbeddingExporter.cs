@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Text;
+using EfficientNet.Batch.Storage.Database.Conversions;
 using EfficientNet.Batch.Storage.Results;
 
 namespace EfficientNet.Batch.Scheduler.Export;
@@ -38,20 +38,21 @@ public sealed class NpyEmbeddingExporter(EmbeddingPrecision precision)
         float[] singles = [];
         await foreach (var row in rows.WithCancellation(cancellationToken))
         {
-            if (row.Embedding is not { } embedding)
+            if (row.Float16Embedding is not { } embedding)
             {
                 continue;
             }
 
+            var length = Float16Blob.Length(embedding);
             if (dimension < 0)
             {
-                dimension = embedding.Length;
+                dimension = length;
                 singles = new float[dimension];
             }
-            else if (embedding.Length != dimension)
+            else if (length != dimension)
             {
                 throw new InvalidDataException(
-                    $"image '{row.Key}' has an embedding of {embedding.Length} values where earlier images have {dimension}");
+                    $"image '{row.Key}' has an embedding of {length} values where earlier images have {dimension}");
             }
 
             if (row.Key.AsSpan().IndexOfAny('\r', '\n') >= 0)
@@ -61,11 +62,12 @@ public sealed class NpyEmbeddingExporter(EmbeddingPrecision precision)
 
             if (precision == EmbeddingPrecision.Binary16)
             {
-                npy.Write(MemoryMarshal.AsBytes(embedding.AsSpan()));
+                // The stored bytes are the array's row: binary16, little-endian, as the header says.
+                npy.Write(embedding);
             }
             else
             {
-                TensorPrimitives.ConvertToSingle(embedding, singles);
+                Float16Blob.ConvertToSingle(embedding, singles);
                 npy.Write(MemoryMarshal.AsBytes(singles.AsSpan()));
             }
 
@@ -86,7 +88,8 @@ public sealed class NpyEmbeddingExporter(EmbeddingPrecision precision)
     /// <summary>The 128-byte NPY 1.0 header of an array of <paramref name="rows"/> x <paramref name="columns"/>.</summary>
     public byte[] Header(long rows, int columns)
     {
-        var type = (BitConverter.IsLittleEndian ? "<" : ">") + (precision == EmbeddingPrecision.Binary16 ? "f2" : "f4");
+        // float16 rows are the stored little-endian bytes; float32 rows are this machine's floats.
+        var type = precision == EmbeddingPrecision.Binary16 ? "<f2" : (BitConverter.IsLittleEndian ? "<" : ">") + "f4";
         var dict = string.Create(
             CultureInfo.InvariantCulture, $"{{'descr': '{type}', 'fortran_order': False, 'shape': ({rows}, {columns}), }}");
         var header = new byte[HeaderBytes];

@@ -18,13 +18,13 @@ internal static class EmbeddingBatches
     /// <param name="cancellationToken">Stops the stream.</param>
     public static IAsyncEnumerable<ExportRow> ReadAsync(
         IAsyncEnumerable<(ExportRow Row, long? PredictionImageId)> rows,
-        Func<long[], CancellationToken, Task<Dictionary<long, Half[]>>>? readEmbeddings,
+        Func<long[], CancellationToken, Task<Dictionary<long, byte[]>>>? readEmbeddings,
         CancellationToken cancellationToken) =>
         readEmbeddings is null ? WithoutAsync(rows, cancellationToken) : JoinAsync(rows, readEmbeddings, cancellationToken);
 
     private static async IAsyncEnumerable<ExportRow> JoinAsync(
         IAsyncEnumerable<(ExportRow Row, long? PredictionImageId)> rows,
-        Func<long[], CancellationToken, Task<Dictionary<long, Half[]>>> readEmbeddings,
+        Func<long[], CancellationToken, Task<Dictionary<long, byte[]>>> readEmbeddings,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var batch = new List<(ExportRow Row, long? PredictionImageId)>(BatchRows);
@@ -59,13 +59,13 @@ internal static class EmbeddingBatches
 
     private static async Task<ExportRow[]> JoinBatchAsync(
         List<(ExportRow Row, long? PredictionImageId)> batch,
-        Func<long[], CancellationToken, Task<Dictionary<long, Half[]>>> readEmbeddings,
+        Func<long[], CancellationToken, Task<Dictionary<long, byte[]>>> readEmbeddings,
         CancellationToken cancellationToken)
     {
         var ids = batch.Where(r => r.PredictionImageId is not null).Select(r => r.PredictionImageId!.Value).ToArray();
         var embeddings = ids.Length == 0 ? [] : await readEmbeddings(ids, cancellationToken);
         return batch
-            .Select(r => r.PredictionImageId is { } id && embeddings.TryGetValue(id, out var embedding) ? r.Row with { Embedding = embedding } : r.Row)
+            .Select(r => r.PredictionImageId is { } id && embeddings.TryGetValue(id, out var embedding) ? r.Row with { Float16Embedding = embedding } : r.Row)
             .ToArray();
     }
 }

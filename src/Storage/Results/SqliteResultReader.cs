@@ -64,7 +64,7 @@ public sealed class SqliteResultReader : IResultReader
         }
     }
 
-    private async Task<Dictionary<long, Half[]>> ReadEmbeddingsAsync(Guid runId, long[] imageIds, CancellationToken cancellationToken)
+    private async Task<Dictionary<long, byte[]>> ReadEmbeddingsAsync(Guid runId, long[] imageIds, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -72,10 +72,10 @@ public sealed class SqliteResultReader : IResultReader
         command.Parameters.AddWithValue("$run", SqliteValues.Uuid(runId));
         command.Parameters.AddWithValue("$images", SqliteValues.JsonArray(imageIds));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var embeddings = new Dictionary<long, Half[]>(imageIds.Length);
+        var embeddings = new Dictionary<long, byte[]>(imageIds.Length);
         while (await reader.ReadAsync(cancellationToken))
         {
-            embeddings[reader.GetInt64(0)] = Float16Blob.ToHalves(reader.GetFieldValue<byte[]>(1));
+            embeddings[reader.GetInt64(0)] = reader.GetFieldValue<byte[]>(1);
         }
 
         return embeddings;

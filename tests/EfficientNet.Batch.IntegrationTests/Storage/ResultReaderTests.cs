@@ -1,4 +1,5 @@
 using EfficientNet.Batch.Results;
+using EfficientNet.Batch.Storage.Database.Conversions;
 using EfficientNet.Batch.Storage.Results;
 
 namespace EfficientNet.Batch.IntegrationTests.Storage;
@@ -120,10 +121,10 @@ public abstract class ResultReaderTests : IAsyncLifetime
 
         var rows = await ReadAllAsync(run.Id, withEmbeddings: true);
 
-        Assert.Equal([(Half)0.1f, (Half)(-2.5f), (Half)1234.567f, (Half)0f], rows[0].Embedding!);
-        Assert.Null(rows[1].Embedding);
-        Assert.Null(rows[2].Embedding);
-        Assert.All(await ReadAllAsync(run.Id), r => Assert.Null(r.Embedding));
+        Assert.Equal(Float16Blob.ToBytes(new[] { (Half)0.1f, (Half)(-2.5f), (Half)1234.567f, (Half)0f }), rows[0].Float16Embedding);
+        Assert.Null(rows[1].Float16Embedding);
+        Assert.Null(rows[2].Float16Embedding);
+        Assert.All(await ReadAllAsync(run.Id), r => Assert.Null(r.Float16Embedding));
     }
 
     private async Task<List<ExportRow>> ReadAllAsync(Guid runId, bool withEmbeddings = false)

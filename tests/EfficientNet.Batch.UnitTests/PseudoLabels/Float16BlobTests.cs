@@ -32,6 +32,9 @@ public sealed class Float16BlobTests
         Assert.Equal(
             [0x00, 0x3C, 0x00, 0xC1, 0x00, 0x3C, 0x02, 0x3C, 0xFF, 0x7B, 0x00, 0x7C, 0x00, 0x00],
             Float16Blob.ToBytes(values));
-        Assert.Equal([(Half)1f, (Half)(-2.5f)], Float16Blob.ToHalves([0x00, 0x3C, 0x00, 0xC1]));
+        var widened = new float[3];
+        Float16Blob.ConvertToSingle([0x00, 0x3C, 0x00, 0xC1], widened);
+        Assert.Equal([1f, -2.5f, 0f], widened);
+        Assert.Equal(2, Float16Blob.Length([0x00, 0x3C, 0x00, 0xC1]));
     }
 }

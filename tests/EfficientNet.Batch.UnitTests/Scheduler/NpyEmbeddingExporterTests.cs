@@ -1,5 +1,6 @@
 using System.Text;
 using EfficientNet.Batch.Scheduler.Export;
+using EfficientNet.Batch.Storage.Database.Conversions;
 using EfficientNet.Batch.Storage.Results;
 
 namespace EfficientNet.Batch.UnitTests.Scheduler;
@@ -10,7 +11,7 @@ public sealed class NpyEmbeddingExporterTests
     {
         foreach (var (key, embedding) in rows)
         {
-            yield return new ExportRow(key, embedding is not null, [], [], null, null, embedding);
+            yield return new ExportRow(key, embedding is not null, [], [], null, null, embedding is null ? null : Float16Blob.ToBytes(embedding));
         }
 
         await Task.CompletedTask;

@@ -1,4 +1,5 @@
 using EfficientNet.Batch.Scheduler.Export;
+using EfficientNet.Batch.Storage.Database.Conversions;
 using EfficientNet.Batch.Storage.Results;
 using Parquet;
 using Parquet.Serialization;
@@ -48,6 +49,30 @@ public sealed class ParquetResultExporterTests
         Assert.Equal(("failed", "decode", "truncated"), (failed.Status, failed.FailureStage, failed.FailureReason));
         Assert.Null(failed.Embedding);
         Assert.Empty(failed.TopIndices);
+        Assert.Empty(failed.TopLabels);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Label_names_are_written_as_utf8_and_an_index_without_a_name_as_its_number(bool withLabelsFile)
+    {
+        using var stream = new MemoryStream();
+        string[] labels = ["", "naïve café", "金魚"];
+        ExportRow[] written =
+        [
+            new("a.jpg", true, [2, 1, 0, 7], [0.4f, 0.3f, 0.2f, 0.1f], null, null),
+            new("b.jpg", false, [], [], "fetch", "gone"),
+            new("c.jpg", true, [1, 1], [0.5f, 0.5f], null, null),
+        ];
+
+        await new ParquetResultExporter(key => key, embeddings: null).WriteAsync(written.ToAsyncEnumerable(), withLabelsFile ? labels : null, stream, CancellationToken.None);
+
+        stream.Position = 0;
+        var rows = (await ParquetSerializer.DeserializeAsync<Row>(stream)).Data;
+        Assert.Equal(withLabelsFile ? ["金魚", "naïve café", "", "7"] : ["2", "1", "0", "7"], rows[0].TopLabels);
+        Assert.Empty(rows[1].TopLabels);
+        Assert.Equal(withLabelsFile ? ["naïve café", "naïve café"] : ["1", "1"], rows[2].TopLabels);
     }
 
     [Fact]
@@ -76,7 +101,7 @@ public sealed class ParquetResultExporterTests
 
             yield return i == 3_277
                 ? new ExportRow(Key(i), false, [], [], "decode", "truncated")
-                : new ExportRow(Key(i), true, [1, 2], [0.75f, 0.25f], null, null, Embedding(i));
+                : new ExportRow(Key(i), true, [1, 2], [0.75f, 0.25f], null, null, Float16Blob.ToBytes(Embedding(i)));
             await Task.Yield();
         }
     }

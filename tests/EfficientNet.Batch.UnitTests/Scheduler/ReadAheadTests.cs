@@ -5,11 +5,14 @@ namespace EfficientNet.Batch.UnitTests.Scheduler;
 
 public sealed class ReadAheadTests
 {
-    [Fact]
-    public async Task Every_item_arrives_once_in_order()
+    // Capacities 16 and 4096 hand items over in chunks of 2 and 512; 10,000 items end in a part chunk.
+    [Theory]
+    [InlineData(16)]
+    [InlineData(4096)]
+    public async Task Every_item_arrives_once_in_order(int capacity)
     {
         var seen = new List<long>();
-        await foreach (var n in Numbers(10_000).ReadAheadAsync(16, CancellationToken.None))
+        await foreach (var n in Numbers(10_000).ReadAheadAsync(capacity, CancellationToken.None))
         {
             seen.Add(n);
         }
@@ -17,20 +20,23 @@ public sealed class ReadAheadTests
         Assert.Equal(Enumerable.Range(0, 10_000).Select(i => (long)i), seen);
     }
 
-    [Fact]
-    public async Task An_error_of_the_source_reaches_the_consumer_as_itself_after_the_items_before_it()
+    // At capacity 4096 the error comes in the middle of the third chunk of 512: the 1,066 items before it still arrive.
+    [Theory]
+    [InlineData(8, 42)]
+    [InlineData(4096, 1_066)]
+    public async Task An_error_of_the_source_reaches_the_consumer_as_itself_after_the_items_before_it(int capacity, int failAt)
     {
         var seen = new List<long>();
         var error = await Assert.ThrowsAsync<InvalidDataException>(async () =>
         {
-            await foreach (var n in Numbers(100, failAt: 42).ReadAheadAsync(8, CancellationToken.None))
+            await foreach (var n in Numbers(10_000, failAt: failAt).ReadAheadAsync(capacity, CancellationToken.None))
             {
                 seen.Add(n);
             }
         });
 
-        Assert.Equal("item 42", error.Message);
-        Assert.Equal(Enumerable.Range(0, 42).Select(i => (long)i), seen);
+        Assert.Equal($"item {failAt}", error.Message);
+        Assert.Equal(Enumerable.Range(0, failAt).Select(i => (long)i), seen);
     }
 
     [Fact]

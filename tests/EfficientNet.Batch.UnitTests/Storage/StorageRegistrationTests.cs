@@ -3,6 +3,7 @@ using EfficientNet.Batch.Storage.Database.Postgres;
 using EfficientNet.Batch.Storage.Results;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace EfficientNet.Batch.UnitTests.Storage;
 
@@ -19,6 +20,19 @@ public sealed class StorageRegistrationTests
         Assert.IsType<PostgresRunStore>(services.GetRequiredService<IRunStore>());
         Assert.IsType<PostgresShardResultWriter>(services.GetRequiredService<IShardResultWriter>());
         Assert.IsType<PostgresResultReader>(services.GetRequiredService<IResultReader>());
+    }
+
+    [Theory]
+    [InlineData("", 1 << 20, "-c jit=off")]
+    [InlineData(";Read Buffer Size=4194304;Options=-c statement_timeout=60s", 4 << 20, "-c statement_timeout=60s -c jit=off")]
+    public void Exports_read_through_their_own_pool_with_a_large_read_buffer_and_the_servers_jit_off(string extra, int buffer, string options)
+    {
+        using var services = new ServiceCollection().AddBatchStorage(Postgres + extra, "unused.db").BuildServiceProvider();
+
+        var export = new NpgsqlConnectionStringBuilder(
+            services.GetRequiredKeyedService<NpgsqlDataSource>(PostgresResultReader.DataSourceKey).ConnectionString);
+        Assert.Equal((buffer, options), (export.ReadBufferSize, export.Options));
+        Assert.NotSame(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredKeyedService<NpgsqlDataSource>(PostgresResultReader.DataSourceKey));
     }
 
     [Theory]

@@ -46,33 +46,30 @@ public static class Float16Blob
         return bytes;
     }
 
-    public static float[] ToFloats(ReadOnlySpan<byte> bytes)
-    {
-        var halves = ToHalves(bytes);
-        var values = new float[halves.Length];
-        TensorPrimitives.ConvertToSingle(halves, values);
-        return values;
-    }
+    /// <summary>The number of values in a stored array: half its length in bytes (an odd length is not a float16 array).</summary>
+    public static int Length(ReadOnlySpan<byte> bytes) =>
+        bytes.Length % 2 == 0 ? bytes.Length / 2 : throw new InvalidDataException($"a float16 array of {bytes.Length} bytes has an odd length");
 
-    public static Half[] ToHalves(ReadOnlySpan<byte> bytes)
+    /// <summary>Widens a stored array into <paramref name="destination"/> (at least <see cref="Length"/> values), without allocating.</summary>
+    public static void ConvertToSingle(ReadOnlySpan<byte> bytes, Span<float> destination)
     {
-        if (bytes.Length % 2 != 0)
-        {
-            throw new InvalidDataException($"a float16 array of {bytes.Length} bytes has an odd length");
-        }
-
-        var values = new Half[bytes.Length / 2];
+        var length = Length(bytes);
         if (BitConverter.IsLittleEndian)
         {
-            bytes.CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
-            return values;
+            TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(bytes), destination[..length]);
+            return;
         }
 
-        for (var i = 0; i < values.Length; i++)
+        for (var i = 0; i < length; i++)
         {
-            values[i] = BinaryPrimitives.ReadHalfLittleEndian(bytes.Slice(i * 2, 2));
+            destination[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(bytes.Slice(i * 2, 2));
         }
+    }
 
+    public static float[] ToFloats(ReadOnlySpan<byte> bytes)
+    {
+        var values = new float[Length(bytes)];
+        ConvertToSingle(bytes, values);
         return values;
     }
 }
