@@ -24,10 +24,14 @@ public sealed class PostgresShardResultWriter : IShardResultWriter
 {
     private const string LockShard = "SELECT image_ids FROM shards WHERE run_id = $1 AND shard_id = $2 FOR NO KEY UPDATE";
 
-    // A worker that hangs (SIGSTOP, a stalled VM) inside this transaction would hold the shard row's lock for ever, and
-    // the sweeper's UPDATE of that row would wait behind it instead of re-publishing the shard. The server ends such a
-    // session instead: 15 s idle between statements (they follow each other within milliseconds), or one statement
-    // (the COPY waiting for rows) running 2 minutes. The hung worker's write then fails and is retried, writing nothing twice.
+    // A worker that hangs (SIGSTOP, a stalled VM) inside this transaction would hold the shard row's lock for ever: the
+    // sweeper skips a locked row (PostgresRunStore), and the worker that takes the re-published shard would wait behind
+    // it. The server ends such a session after 15 s idle between statements (they follow each other within
+    // milliseconds), and cancels a statement running 2 minutes (one waiting behind another lock). Neither ends a worker
+    // frozen inside its COPY, in the milliseconds it streams rows: PostgreSQL does not cancel a COPY FROM STDIN that
+    // waits for the client's data (PostgreSQL 15 here: a COPY stalled 12 s past a 3 s statement_timeout). That shard
+    // waits until the worker resumes or its connection closes (in Kubernetes, when the liveness probe restarts it;
+    // docs/reliability.md). Either way a retried or stale write of the shard writes nothing twice.
     private const string BoundTransaction =
         "SET LOCAL idle_in_transaction_session_timeout = '15s'; SET LOCAL statement_timeout = '120s'";
 

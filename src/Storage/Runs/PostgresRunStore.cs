@@ -2,6 +2,7 @@ using EfficientNet.Batch.Contracts;
 using EfficientNet.Batch.Storage.Database.Conversions;
 using EfficientNet.Batch.Storage.Database.Postgres;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace EfficientNet.Batch.Storage.Runs;
@@ -47,6 +48,13 @@ public sealed class PostgresRunStore : RunStore<PostgresBatchDbContext>
         WHERE r.id = $1
         RETURNING shard_id, image_ids
         """;
+
+    // The sweeper's claim of an expired shard. A row another transaction holds is skipped, not waited for: its holder
+    // is a worker committing the shard (done in milliseconds) or one that hung inside its result transaction (how long
+    // that lasts: PostgresShardResultWriter); a later sweep claims the row once it is free. Waiting instead stalled the
+    // whole sweep, every other expired shard with it, behind one worker frozen inside its COPY, until the sweep's
+    // command timed out after 30 s and the next sweep waited again (seen in CI).
+    private const string LockShardIfFree = "SELECT 1 FROM shards WHERE run_id = $1 AND shard_id = $2 FOR NO KEY UPDATE SKIP LOCKED";
 
     private static readonly string Pending = EnumText.Of(ShardStatus.Pending);
 
@@ -122,6 +130,18 @@ public sealed class PostgresRunStore : RunStore<PostgresBatchDbContext>
         }
 
         return new PlannedShard(shardId, items);
+    }
+
+    protected override async Task<bool> TryLockShardAsync(
+        PostgresBatchDbContext db, Guid runId, long shardId, CancellationToken cancellationToken)
+    {
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("A shard row is locked inside the sweep's transaction.");
+        await using var command = new NpgsqlCommand(LockShardIfFree, (NpgsqlConnection)transaction.Connection!, (NpgsqlTransaction)transaction)
+        {
+            Parameters = { new NpgsqlParameter { Value = runId }, new NpgsqlParameter { Value = shardId } },
+        };
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] values)

@@ -337,6 +337,11 @@ public abstract class RunStore<TContext> : IRunStore, IDatabaseProbe
         var claimed = new List<(Guid RunId, long ShardId, ShardStatus Status, int Attempts, long[] ImageIds)>(candidates.Count);
         foreach (var candidate in candidates)
         {
+            if (!await TryLockShardAsync(db, candidate.RunId, candidate.ShardId, cancellationToken))
+            {
+                continue;
+            }
+
             var updated = await ExpiredShards(db, expiredBefore)
                 .Where(s => s.RunId == candidate.RunId && s.ShardId == candidate.ShardId)
                 .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeasedAt, now).SetProperty(s => s.PublishedAt, now), cancellationToken);
@@ -352,6 +357,14 @@ public abstract class RunStore<TContext> : IRunStore, IDatabaseProbe
             .Select(c => new ExpiredShard(c.RunId, c.ShardId, c.Status, c.Attempts, c.ImageIds.Select(id => new ShardItem(id, keys[id])).ToList()))
             .ToList();
     }
+
+    /// <summary>
+    /// Locks a shard row inside the current transaction for <see cref="ClaimExpiredShardsAsync"/>, or returns false
+    /// at once when another transaction holds it. The default is for a provider whose transaction already holds the
+    /// only write lock (SQLite's BEGIN IMMEDIATE).
+    /// </summary>
+    protected virtual Task<bool> TryLockShardAsync(TContext db, Guid runId, long shardId, CancellationToken cancellationToken) =>
+        Task.FromResult(true);
 
     public async Task<IReadOnlyList<PlannedShard>> RequeueFailedImagesAsync(Guid runId, int shardSize, CancellationToken cancellationToken)
     {

@@ -1,17 +1,20 @@
 using EfficientNet.Batch.Results;
 using EfficientNet.Batch.Storage.Runs;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace EfficientNet.Batch.IntegrationTests.Storage;
 
 /// <summary>Leases: workers renew them while they work; the sweeper claims the shards whose lease expired.</summary>
 public abstract class ShardLeaseTests : IAsyncLifetime
 {
-    private static readonly CancellationToken None = CancellationToken.None;
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+    protected static readonly CancellationToken None = CancellationToken.None;
+    protected static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private StorageDatabase _database = null!;
 
-    private IRunStore Runs => _database.Runs;
+    protected StorageDatabase Database => _database;
+
+    protected IRunStore Runs => _database.Runs;
 
     public async Task InitializeAsync() => _database = await CreateDatabaseAsync();
 
@@ -219,4 +222,33 @@ public sealed class SqliteShardLeaseTests : ShardLeaseTests
 public sealed class PostgresShardLeaseTests(PostgresDatabase postgres) : ShardLeaseTests, IClassFixture<PostgresDatabase>
 {
     protected override async Task<StorageDatabase> CreateDatabaseAsync() => await DistributedDatabase.CreateAsync(postgres);
+
+    [Fact]
+    public async Task A_shard_row_another_transaction_holds_is_skipped_without_waiting_and_claimed_once_it_is_released()
+    {
+        var database = (DistributedDatabase)Database;
+        var run = await database.StartRunAsync();
+        var held = await database.AddShardAsync(run, "held.jpg");
+        var free = await database.AddShardAsync(run, "free.jpg");
+        await Runs.TryStartShardAsync(run.Id, held.ShardId, "hung-worker", None);
+        await Runs.TryStartShardAsync(run.Id, free.ShardId, "dead-worker", None);
+        database.Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+
+        // A worker hung inside its result transaction holds the shard row as PostgresShardResultWriter locks it.
+        await using var holder = await database.DataSource.OpenConnectionAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM shards WHERE run_id = $1 AND shard_id = $2 FOR NO KEY UPDATE", holder, transaction))
+        {
+            lockRow.Parameters.Add(new NpgsqlParameter { Value = run.Id });
+            lockRow.Parameters.Add(new NpgsqlParameter { Value = held.ShardId });
+            Assert.NotNull(await lockRow.ExecuteScalarAsync());
+        }
+
+        // Waiting for the row would stall the sweep until the holder ends (the sweep's command timeout is 30 s).
+        var claimed = await Runs.ClaimExpiredShardsAsync(Lease, 10, None).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal([free.ShardId], claimed.Select(c => c.ShardId));
+
+        await transaction.RollbackAsync();
+        Assert.Equal([held.ShardId], (await Runs.ClaimExpiredShardsAsync(Lease, 10, None)).Select(c => c.ShardId));
+    }
 }
