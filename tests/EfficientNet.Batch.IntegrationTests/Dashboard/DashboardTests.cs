@@ -154,21 +154,7 @@ public sealed class DashboardTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("Dashboard__ApiKey", text, StringComparison.Ordinal);
     }
 
-    private async Task<IPage> OpenAsync(HeadlessChromium chromium, string path)
-    {
-        var page = await chromium.Browser.NewPageAsync();
-        page.Console += (_, message) =>
-        {
-            if (message.Type is "error" or "warning")
-            {
-                _browserErrors.Add($"console {message.Type}: {message.Text}");
-            }
-        };
-        page.PageError += (_, error) => _browserErrors.Add($"page error: {error}");
-        page.RequestFailed += (_, request) => _browserErrors.Add($"request failed: {request.Url} {request.Failure}");
-        await page.GotoAsync(_url + path);
-        return page;
-    }
+    private Task<IPage> OpenAsync(HeadlessChromium chromium, string path) => chromium.OpenAsync(_url + path, _browserErrors);
 
     private async Task<(long Succeeded, long Failed, long Shards, long FailureReasons, long TopClass)> ReadDatabaseAsync()
     {

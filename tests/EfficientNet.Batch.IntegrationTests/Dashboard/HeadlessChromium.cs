@@ -38,6 +38,34 @@ public sealed class HeadlessChromium : IAsyncDisposable
         return chromium;
     }
 
+    /// <summary>
+    /// A new page at <paramref name="url"/>, adding to <paramref name="errors"/> every console error or warning, page
+    /// error and failed request it meets from then on, but one: a fetch the browser aborted (net::ERR_ABORTED) because
+    /// a click navigated away while a refresh was in flight. The dashboard aborts no fetch itself (no AbortController
+    /// in its site/), so nothing else ends one that way; a server that fails answers with a status or another error.
+    /// </summary>
+    public async Task<IPage> OpenAsync(string url, ICollection<string> errors)
+    {
+        var page = await Browser.NewPageAsync();
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning")
+            {
+                errors.Add($"console {message.Type}: {message.Text}");
+            }
+        };
+        page.PageError += (_, error) => errors.Add($"page error: {error}");
+        page.RequestFailed += (_, request) =>
+        {
+            if (request is not { Failure: "net::ERR_ABORTED", ResourceType: "fetch" or "xhr" })
+            {
+                errors.Add($"request failed: {request.Url} {request.Failure}");
+            }
+        };
+        await page.GotoAsync(url);
+        return page;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Browser.DisposeAsync();

@@ -247,21 +247,7 @@ public sealed class SqlitePseudoLabelSetsApiTests(ITestOutputHelper output) : Ps
         }
     }
 
-    private async Task<IPage> OpenAsync(HeadlessChromium chromium, string path)
-    {
-        var page = await chromium.Browser.NewPageAsync();
-        page.Console += (_, message) =>
-        {
-            if (message.Type is "error" or "warning")
-            {
-                _browserErrors.Add($"console {message.Type}: {message.Text}");
-            }
-        };
-        page.PageError += (_, error) => _browserErrors.Add($"page error: {error}");
-        page.RequestFailed += (_, request) => _browserErrors.Add($"request failed: {request.Url} {request.Failure}");
-        await page.GotoAsync(Url + path);
-        return page;
-    }
+    private Task<IPage> OpenAsync(HeadlessChromium chromium, string path) => chromium.OpenAsync(Url + path, _browserErrors);
 }
 
 /// <summary>Over PostgreSQL (the running services): serve in distributed mode with its own database and vhost.</summary>

@@ -64,7 +64,13 @@ public sealed class PostgresFaultTests(PostgresDatabase postgres) : IClassFixtur
     public async Task After_the_server_drops_every_connection_the_next_call_fails_at_most_once_and_the_rest_work()
     {
         var run = await _database.StartRunAsync();
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => _database.Runs.GetProgressAsync(run.Id, None))));
+        // Three connections open at once, then back to the pool that the stores use: three idle ones are dropped below.
+        var held = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => _database.DataSource.OpenConnectionAsync().AsTask()));
+        foreach (var connection in held)
+        {
+            await connection.DisposeAsync();
+        }
+
         Assert.True(await IdleConnectionsAsync() >= 2, "the pool should hold idle connections before the drop");
 
         await ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
