@@ -136,7 +136,7 @@ public sealed class PostgresRunStore : RunStore<PostgresBatchDbContext>
         PostgresBatchDbContext db, Guid runId, long shardId, CancellationToken cancellationToken)
     {
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("A shard row is locked inside the sweep's transaction.");
+            ?? throw new InvalidOperationException("A shard row can only be locked inside the sweep's open transaction.");
         await using var command = new NpgsqlCommand(LockShardIfFree, (NpgsqlConnection)transaction.Connection!, (NpgsqlTransaction)transaction)
         {
             Parameters = { new NpgsqlParameter { Value = runId }, new NpgsqlParameter { Value = shardId } },

@@ -401,7 +401,8 @@ public sealed class FaultInjectionTests(ITestOutputHelper output) : IAsyncLifeti
                 await Task.Delay(100);
                 var held = await ShardsHeldByAsync(hung);
                 // Frozen inside a COPY of its results, it would keep the shard until it resumes: PostgreSQL does not
-                // cancel a COPY waiting for client data (docs/reliability.md, the hung-worker row of the summary). Not the case under test.
+                // cancel a COPY waiting for client data (docs/reliability.md, the hung-worker row of the summary).
+                // Not the case under test.
                 if (held.Count == 1 && await ResultCopiesStreamingAsync() == 0)
                 {
                     stuck = held[0];
