@@ -331,9 +331,10 @@ public abstract class RunStore<TContext> : IRunStore, IDatabaseProbe
             .Select(s => new { s.RunId, s.ShardId, s.Status, s.Attempts, s.ImageIds })
             .ToListAsync(cancellationToken);
 
-        // Each claim re-checks the expiry in its UPDATE: a concurrent sweeper that claimed the shard first has moved
-        // leased_at to its "now", so this UPDATE matches no row (PostgreSQL re-evaluates the WHERE on the row version
-        // it waited for; SQLite never gets here concurrently, its transaction holds the write lock).
+        // Each claim locks the row first (PostgreSQL: skipped, not waited for, while another transaction holds it; see
+        // TryLockShardAsync) and re-checks the expiry in its UPDATE: a concurrent sweeper that claimed the shard first
+        // has moved leased_at to its "now", and the UPDATE's fresh READ COMMITTED snapshot sees it, so it matches no row
+        // (SQLite never gets here concurrently, its transaction holds the write lock).
         var claimed = new List<(Guid RunId, long ShardId, ShardStatus Status, int Attempts, long[] ImageIds)>(candidates.Count);
         foreach (var candidate in candidates)
         {
